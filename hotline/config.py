@@ -1,0 +1,80 @@
+"""Configuration from environment variables prefixed ``HOTLINE_``.
+
+The only global state of the application: everything else is passed in.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "HOTLINE_"
+
+
+def _default_data_dir() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "hotline"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting, its environment variable is ``HOTLINE_<NAME upper-cased>``."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""  # default: sqlite file in data_dir
+    admin_token: str = ""  # bootstrap admin bearer token, accepted when set
+    http_host: str = "0.0.0.0"
+    http_port: int = 8000
+    sip_host: str = "0.0.0.0"
+    sip_port: int = 5060
+    rtp_port_min: int = 20000
+    rtp_port_max: int = 30000
+    max_calls: int = 1000
+    operator_uri: str = ""  # SIP URI for blind transfer (REFER); empty = no operator
+    asr_engine: str = "whisper"  # whisper | vosk
+    asr_model_path: str = ""  # empty = the bundled default of the engine
+    tts_engine: str = "espeak"  # espeak | coqui
+    tts_voice: str = "vi"
+    tts_model_path: str = ""
+    seed: bool = True  # load the bundled seed catalogue into an empty database
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'hotline.db'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(kind: object, raw: str, name: str):
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.strip().lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.strip().lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError as exc:
+        raise ValueError(f"{PREFIX}{name.upper()}: cannot read {raw!r} as {kind}") from exc
+    return raw
