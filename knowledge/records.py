@@ -32,6 +32,11 @@ class Channel:
     fee_vnd: int | None = None  # 0 = free, None = unknown or another currency
     note: str = ""  # the row's free-text description
 
+    def __post_init__(self) -> None:
+        # One canonical type, so content hashes agree before and after a database round trip.
+        if self.days is not None:
+            self.days = float(self.days)
+
 
 @dataclass(slots=True)
 class Document:

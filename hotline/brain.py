@@ -1,0 +1,54 @@
+"""The answerable catalogue and its matcher, rebuilt when the catalogue changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from dialog.matcher import Matcher
+from knowledge.records import ProcedureRecord
+from knowledge.store import ProcedureStore
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    catalogue: dict[str, ProcedureRecord]
+    matcher: Matcher
+    fingerprint: tuple
+    built_s: float
+
+
+class Brain:
+    """Hands out an immutable snapshot; a new one is built when the store's fingerprint moves.
+
+    The fingerprint is polled at most every `check_every` seconds so the hot path stays cheap."""
+
+    def __init__(self, store: ProcedureStore, *, check_every: float = 2.0) -> None:
+        self._store = store
+        self._check_every = check_every
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+
+    def snapshot(self) -> Snapshot:
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked_at < self._check_every:
+            return snap
+        with self._lock:
+            self._checked_at = time.monotonic()
+            fp = self._store.fingerprint()
+            if self._snapshot is None or self._snapshot.fingerprint != fp:
+                self._snapshot = self._build(fp)
+            return self._snapshot
+
+    def invalidate(self) -> None:
+        """Force a fingerprint check on the next call (after a write in this process)."""
+        self._checked_at = 0.0
+
+    def _build(self, fp: tuple) -> Snapshot:
+        started = time.perf_counter()
+        records = self._store.all_records(status="published")
+        catalogue = {r.code: r for r in records}
+        return Snapshot(catalogue, Matcher(records), fp, time.perf_counter() - started)

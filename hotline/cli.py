@@ -1,0 +1,330 @@
+"""The `hotline` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from .config import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+def _services(settings: Settings, *, seed: bool | None = None):
+    from .services import build_services
+
+    return build_services(settings, seed=seed)
+
+
+# ---- kb ------------------------------------------------------------------
+def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.importer import import_path
+
+    svc = _services(settings, seed=False)
+    try:
+        report = import_path(svc.store, Path(args.path), draft=args.draft, actor="cli-import")
+    except FileNotFoundError as exc:
+        print(f"hotline kb import: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        svc.close()
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(
+            f"{report.files} files in {report.seconds:.2f} s: {report.imported} imported, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {report.flagged} flagged for review, {len(report.skipped)} skipped "
+            f"(status of new records: {report.status})"
+        )
+        for s in report.skipped[:50]:
+            print(f"  skipped {s.file}: {s.reason}")
+        if len(report.skipped) > 50:
+            print(f"  ... and {len(report.skipped) - 50} more (use --json)")
+    return 0
+
+
+def cmd_kb_stats(args: argparse.Namespace, settings: Settings) -> int:
+    svc = _services(settings)
+    try:
+        stats = svc.store.stats()
+    finally:
+        svc.close()
+    if args.json:
+        _print_json(stats)
+    else:
+        print(f"procedures: {stats['procedures']} ({stats['flagged']} flagged for review)")
+        for key in ("by_status", "by_level", "by_field"):
+            print(f"{key[3:]}:")
+            for name, n in list(stats[key].items())[:25]:
+                print(f"  {n:6d}  {name}")
+    return 0
+
+
+def cmd_kb_show(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.store import ProcedureNotFound
+
+    svc = _services(settings)
+    try:
+        rec = svc.store.get(args.code)
+    except ProcedureNotFound as exc:
+        print(f"hotline kb show: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        svc.close()
+    if args.json:
+        _print_json(rec.to_dict())
+        return 0
+    print(f"{rec.code}  {rec.name}  [{', '.join(rec.levels)}] {rec.field}  ({rec.status}, v{rec.version})")
+    for c in rec.channels:
+        print(f"  {c.channel:7s} time={c.time_text!r} days={c.days} {c.day_kind or ''}  fee={c.fee_vnd} ({c.fee_text[:60]!r})")
+    if rec.spoken_summary:
+        print(f"  summary: {rec.spoken_summary}")
+    if rec.aliases:
+        print(f"  aliases: {', '.join(rec.aliases)}")
+    if rec.flags:
+        print(f"  flags: {', '.join(rec.flags)}")
+    return 0
+
+
+def cmd_kb_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from knowledge.seed import load_seed
+
+    svc = _services(settings, seed=False)
+    try:
+        counts = svc.store.upsert_imported(load_seed(), status="published", actor="seed")
+    finally:
+        svc.close()
+    print(f"seed: {len(counts.imported)} imported, {len(counts.updated)} updated, {len(counts.unchanged)} unchanged")
+    return 0
+
+
+# ---- accounts ------------------------------------------------------------
+def cmd_token_create(args: argparse.Namespace, settings: Settings) -> int:
+    from .accounts import AccountError
+
+    svc = _services(settings, seed=False)
+    try:
+        token = svc.accounts.create_token(args.name, args.role, username=args.user)
+    except AccountError as exc:
+        print(f"hotline token create: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        svc.close()
+    print(token)
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from .accounts import AccountError
+
+    password = args.password or getpass.getpass("password: ")
+    svc = _services(settings, seed=False)
+    try:
+        svc.accounts.create_user(args.username, password, args.role)
+    except AccountError as exc:
+        print(f"hotline user add: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        svc.close()
+    print(f"user {args.username} ({args.role}) created")
+    return 0
+
+
+# ---- text channel --------------------------------------------------------
+def _brain(settings: Settings):
+    from .brain import Brain
+
+    svc = _services(settings)
+    return svc, Brain(svc.store)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .textchannel import ask
+
+    svc, brain = _brain(settings)
+    try:
+        result = ask(brain.snapshot(), args.text, operator_available=bool(settings.operator_uri))
+    finally:
+        svc.close()
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"[{result['action']}] {result['reply']}")
+        for c in result["candidates"][:3]:
+            print(f"  {c['score']:.2f}  {c['code']}  {c['name']}")
+    return 0
+
+
+_DIGITS = frozenset("0123456789*#")
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """A conversation in the terminal; a line of only keypad characters is sent as digits,
+    an empty line as silence. With --script, lines come from a file (or - for stdin)."""
+    from dialog.manager import DialogManager
+
+    svc, brain = _brain(settings)
+    try:
+        snap = brain.snapshot()
+        manager = DialogManager(snap.catalogue, snap.matcher, operator_available=bool(settings.operator_uri))
+        turn = manager.start()
+        print(f"hotline: {turn.reply}")
+        lines = _script_lines(args.script) if args.script else None
+        while not manager.finished:
+            if lines is not None:
+                line = next(lines, None)
+                if line is None:
+                    break
+                print(f"caller: {line}")
+            else:
+                try:
+                    line = input("caller: ")
+                except EOFError:
+                    break
+            line = line.strip()
+            if line and set(line) <= _DIGITS:
+                turn = manager.handle(None, digits=line)
+            else:
+                turn = manager.handle(line or None)
+            print(f"hotline: {turn.reply}")
+            if args.events:
+                _print_json(turn.event.to_dict())
+            if turn.action == "transfer":
+                print("hotline: [chuyển cuộc gọi tới nhân viên]")
+                break
+    finally:
+        svc.close()
+    return 0
+
+
+def _script_lines(path: str):
+    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    with stream:
+        yield from (ln.rstrip("\n") for ln in stream)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from dialog.evaluation import evaluate, load_cases
+
+    from .brain import Brain
+
+    svc = _services(settings)
+    try:
+        if args.path:
+            from knowledge.importer import import_path
+
+            import_path(svc.store, Path(args.path), actor="eval")
+        snap = Brain(svc.store).snapshot()
+    finally:
+        svc.close()
+    cases = load_cases(Path(args.cases) if args.cases else None)
+    report = evaluate(snap.matcher, cases, catalogue=snap.catalogue)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+# ---- server --------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    return serve(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline", description="AI voice hotline for administrative procedures")
+    p.add_argument("--database-url", help="overrides HOTLINE_DATABASE_URL")
+    p.add_argument("--data-dir", help="overrides HOTLINE_DATA_DIR")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the hotline (HTTP API; SIP when enabled)")
+    serve.add_argument("--http-port", type=int)
+    serve.add_argument("--sip-port", type=int)
+    serve.add_argument("--host", help="listen address (HTTP and SIP)")
+    serve.set_defaults(func=cmd_serve)
+
+    kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
+    imp = kb.add_parser("import", help="import national-portal JSON (a file or a directory tree)")
+    imp.add_argument("path")
+    imp.add_argument("--json", action="store_true", help="print the report as JSON")
+    imp.add_argument("--draft", action="store_true", help="new records stay unpublished")
+    imp.set_defaults(func=cmd_kb_import)
+    st = kb.add_parser("stats", help="counts by level, field and status")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_kb_stats)
+    sh = kb.add_parser("show", help="one procedure")
+    sh.add_argument("code")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_kb_show)
+    sd = kb.add_parser("seed", help="(re)load the bundled seed catalogue")
+    sd.set_defaults(func=cmd_kb_seed)
+
+    ask = sub.add_parser("ask", help="one question against the current catalogue")
+    ask.add_argument("text")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
+
+    chat = sub.add_parser("chat", help="talk to the hotline in the terminal (same dialog as a call)")
+    chat.add_argument("--script", help="read caller lines from this file (- for stdin)")
+    chat.add_argument("--events", action="store_true", help="print each turn's event as JSON")
+    chat.set_defaults(func=cmd_chat)
+
+    ev = sub.add_parser("eval", help="matcher accuracy on the labelled caller phrasings")
+    ev.add_argument("--cases", help="JSONL file (default: the bundled evaluation set)")
+    ev.add_argument("--import", dest="path", help="first import this national-portal path into the database")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+
+    tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
+    tc = tok.add_parser("create", help="create a token and print it (shown once)")
+    tc.add_argument("--name", required=True)
+    tc.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    tc.add_argument("--user", help="attach to a staff user")
+    tc.set_defaults(func=cmd_token_create)
+
+    usr = sub.add_parser("user", help="staff users").add_subparsers(dest="user_command", required=True)
+    ua = usr.add_parser("add", help="create a staff user")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    ua.add_argument("--password", help="read from the terminal when omitted")
+    ua.set_defaults(func=cmd_user_add)
+
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        overrides = {
+            "database_url": args.database_url,
+            "data_dir": Path(args.data_dir) if args.data_dir else None,
+        }
+        if args.command == "serve":
+            overrides |= {"http_port": args.http_port, "sip_port": args.sip_port}
+            if args.host:
+                overrides |= {"http_host": args.host, "sip_host": args.host}
+        settings = Settings.from_env(**overrides)
+    except ValueError as exc:
+        print(f"hotline: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

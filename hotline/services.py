@@ -1,0 +1,48 @@
+"""The application's long-lived parts, built once from Settings and passed around."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from knowledge.store import ProcedureStore
+
+from .accounts import Accounts
+from .config import Settings
+from .database import Database, open_database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    store: ProcedureStore
+    accounts: Accounts
+    extras: dict = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(settings: Settings, *, seed: bool | None = None) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = open_database(settings.effective_database_url)
+    store = ProcedureStore(db.sessions)
+    services = Services(settings, db, store, Accounts(db.sessions, bootstrap_token=settings.admin_token))
+    if settings.seed if seed is None else seed:
+        ensure_seed(store)
+    return services
+
+
+def ensure_seed(store: ProcedureStore) -> int:
+    """Load the bundled seed catalogue into an empty database; returns records loaded."""
+    if store.count():
+        return 0
+    from knowledge.seed import load_seed
+
+    records = load_seed()
+    counts = store.upsert_imported(records, status="published", actor="seed")
+    log.info("loaded %d seed procedures", len(counts.imported))
+    return len(counts.imported)
