@@ -1,0 +1,92 @@
+"""General spoken-Vietnamese knowledge for matching: colloquial synonyms and
+words that carry no procedure meaning (fillers, pronouns, function words).
+
+Only general language lives here. What a particular procedure is called by the
+public belongs in that record's staff-curated aliases and keywords.
+"""
+
+from __future__ import annotations
+
+from dialog.normalize import normalize, strip_diacritics
+
+# Colloquial or abbreviated wording -> the official wording used in procedure names.
+_SYNONYMS: dict[str, str] = {
+    "tui": "tôi",
+    "hổng": "không",
+    "passport": "hộ chiếu",
+    "pass port": "hộ chiếu",
+    "pát po": "hộ chiếu",
+    "visa": "thị thực",
+    "bằng lái xe": "giấy phép lái xe",
+    "bằng lái": "giấy phép lái xe",
+    "bằng xe": "giấy phép lái xe",
+    "sổ đỏ": "giấy chứng nhận quyền sử dụng đất",
+    "sổ hồng": "giấy chứng nhận quyền sử dụng đất quyền sở hữu nhà ở",
+    "nhập hộ khẩu": "đăng ký thường trú",
+    "đăng ký hộ khẩu": "đăng ký thường trú",
+    "cắt hộ khẩu": "xóa đăng ký thường trú",
+    "xóa hộ khẩu": "xóa đăng ký thường trú",
+    "hộ khẩu": "thường trú",
+    "kt3": "tạm trú",
+    "cccd": "căn cước",
+    "căn cước công dân": "căn cước",
+    "thẻ căn cước công dân": "thẻ căn cước",
+    "cmnd": "chứng minh nhân dân",
+    "cmt": "chứng minh nhân dân",
+    "chứng minh thư": "chứng minh nhân dân",
+    "giấy chứng tử": "khai tử",
+    "giấy báo tử": "khai tử",
+    "bhyt": "bảo hiểm y tế",
+    "bhxh": "bảo hiểm xã hội",
+    "mst": "mã số thuế",
+    "ubnd": "ủy ban nhân dân",
+    "gplx": "giấy phép lái xe",
+    "lý lịch tư pháp số": "lý lịch tư pháp",
+}
+
+# Words that say nothing about which procedure is meant. They still match inside
+# a procedure's phrase ("nhận con nuôi"), they just earn no credit on their own.
+_STOPWORDS_TEXT = (
+    "ờ ơ ừ ừm ưm à á ạ dạ vâng alo lô a ô ơi ê nè nha nhé nhỉ hả hở ha hen đó đấy "
+    "chị anh em cô chú bác ông bà tôi tao mình bạn tớ cháu con mẹ ba bố chồng vợ "
+    "cho hỏi xin muốn cần biết làm sao để thế nào như là thì mà với của cái được không có "
+    "vậy đi rồi giùm giúp dùm giờ bây hiện nay này kia ở đâu thủ tục việc về nói thăm "
+    "thưa ai những các một mấy bao nhiêu gì nào đang sẽ đã phải hay hoặc và cũng "
+    "nữa luôn thôi nghe coi xem ra vô lên xuống tới đến hông hem hổng nhờ "
+    "đây kìa ấy chứ nhưng nếu khi"
+)
+# Not here although they are function words in speech: "lại", "trong", "ngoài", which
+# tell procedures apart ("đăng ký lại", "nước ngoài").
+STOPWORDS: frozenset[str] = frozenset(normalize(_STOPWORDS_TEXT).split())
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    return tuple(normalize(phrase).split())
+
+
+SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {_key(k): _key(v) for k, v in _SYNONYMS.items()}
+_STRIPPED_SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {
+    tuple(strip_diacritics(s) for s in k): v for k, v in SYNONYMS.items()
+}
+_MAX_LEN = max(len(k) for k in SYNONYMS)
+
+
+def apply_synonyms(words: list[str]) -> list[str]:
+    """Replace colloquial phrases (longest first, also when written without
+    diacritics) by their official wording."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(_MAX_LEN, len(words) - i), 0, -1):
+            span = tuple(words[i : i + n])
+            repl = SYNONYMS.get(span)
+            if repl is None and all(w == strip_diacritics(w) for w in span):
+                repl = _STRIPPED_SYNONYMS.get(span)
+            if repl is not None:
+                out.extend(repl)
+                i += n
+                break
+        else:
+            out.append(words[i])
+            i += 1
+    return out
