@@ -1,0 +1,10 @@
+"""Source formats of procedure records and their conversion to ProcedureRecord.
+
+``parse_record(obj)`` takes one decoded JSON object of any known format and
+returns a clean ``ProcedureRecord``; foreign or broken objects raise
+``RecordFormatError`` with a reason. No I/O here."""
+
+from knowledge.formats.detect import FORMATS, detect_format, parse_record
+from knowledge.formats.errors import RecordFormatError
+
+__all__ = ["FORMATS", "RecordFormatError", "detect_format", "parse_record"]

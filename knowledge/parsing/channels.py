@@ -1,0 +1,167 @@
+"""The portal's flattened "cách thức thực hiện" table.
+
+Input looks like ``Hình thức nộpThời gianPhí, lệ phíMô tảTrực tuyến7 Ngày làm
+việc10,000 Việt Nam Đồng(...)mô tả...Trực tiếp...``: four columns (channel,
+time, fee, description) with every cell boundary lost. A row starts at a
+channel label directly followed by a time cell (a digit or "Không ...")."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.parsing.durations import Duration, format_number, is_no_limit, match_duration
+from knowledge.parsing.fees import AMOUNT, FREE, NO_INFO, Fee, amount_fee, closing_paren, review_flags
+from knowledge.parsing.outcome import Parsed
+from knowledge.parsing.text import clean_inline, strip_placeholder
+from knowledge.records import Channel, ChannelKind
+
+HEADER = "Hình thức nộpThời gianPhí, lệ phíMô tả"
+LABELS: dict[str, ChannelKind] = {
+    "Trực tuyến": "online",
+    "Trực tiếp": "direct",
+    "Dịch vụ bưu chính": "postal",
+}
+_LABEL = re.compile(r"Trực tuyến|Trực tiếp|Dịch vụ bưu chính")
+_FEE_START = re.compile(rf"{FREE}|{NO_INFO}|{AMOUNT.pattern}")
+_GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+")
+
+
+def channel_kind(label: str) -> ChannelKind | None:
+    """ "Trực tuyến" -> "online"; also accepts the labels in other casings."""
+    low = clean_inline(label).lower()
+    for name, kind in LABELS.items():
+        if low == name.lower() or low.startswith(name.lower()):
+            return kind
+    if "bưu" in low:
+        return "postal"
+    return None
+
+
+def parse_channels(text: str | None) -> Parsed[list[Channel]]:
+    """All rows of the table, one Channel per source row, in source order."""
+    body = (text or "").strip()
+    if not clean_inline(body):
+        return Parsed([])
+    if body.startswith(HEADER):
+        body = body[len(HEADER):]
+    starts = row_starts(body)
+    if not starts or clean_inline(body[: starts[0].start()]):
+        return Parsed([], ["channels_unparsed"])
+    result: Parsed[list[Channel]] = Parsed([])
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
+        row = parse_row(LABELS[m.group()], body[m.end():end])
+        result.value.append(row.value)
+        for f in row.flags:
+            result.flag(f)
+    return result
+
+
+def row_starts(body: str) -> list[re.Match[str]]:
+    """Labels that open a row. A label is followed by its time cell: a number,
+    "Không ...", or (when a sentence) glued on both sides, as in "xãTrực tuyếnHệ
+    thống ...". Labels inside descriptions are preceded by a space and followed
+    by lower-case words or punctuation."""
+    starts = []
+    for m in _LABEL.finditer(body):
+        after = body[m.end():m.end() + 2]
+        glued_before = m.start() == 0 or not body[m.start() - 1].isspace()
+        if re.match(r" ?\d|Không", after) or (glued_before and after[:1].isupper()):
+            starts.append(m)
+    return starts
+
+
+def parse_row(kind: ChannelKind, cells: str) -> Parsed[Channel]:
+    """One row without its label: time, fee (+ its bracketed note), description."""
+    flags: list[str] = []
+    duration, pos = _read_time(cells, flags)
+    fee, pos = _read_fee(cells, pos, flags)
+    note = strip_placeholder(cells[pos:])
+    channel = Channel(
+        channel=kind, time_text=duration.text, days=duration.days, day_kind=duration.day_kind,
+        fee_text=fee.text, fee_vnd=fee.vnd, note=note,
+    )
+    return Parsed(channel, flags)
+
+
+def _read_time(cells: str, flags: list[str]) -> tuple[Duration, int]:
+    cells_l = cells.lstrip()
+    pos = len(cells) - len(cells_l)
+    found = match_duration(cells, pos)
+    if found:
+        return found
+    if cells.startswith(NO_INFO, pos):
+        return Duration(), pos + len(NO_INFO)
+    bare = re.match(r"\d+(?:\.\d+)?", cells[pos:])
+    if bare:
+        return _split_bare_number(cells, pos, flags)
+    fee_at = _FEE_START.search(cells, pos)
+    stop = fee_at.start() if fee_at else len(cells)
+    text = clean_inline(cells[pos:stop])
+    if not is_no_limit(text):
+        flags.append("time_unparsed")
+    return Duration(text), stop
+
+
+def _split_bare_number(cells: str, pos: int, flags: list[str]) -> tuple[Duration, int]:
+    """A time with no unit ("1Miễn phí"), possibly glued to a fee amount
+    ("120,000 VNĐ" = time 1 + fee 20,000). Only an unambiguous split is taken."""
+    money = AMOUNT.match(cells, pos)
+    if not money:
+        digits = re.match(r"\d+(?:\.\d+)?", cells[pos:]).group()
+        value = float(digits)
+        flags.append("time_unit_missing")
+        return Duration(format_number(value), value, None), pos + len(digits)
+    digits = money.group("amount")
+    splits = []
+    for k in range(1, len(digits)):
+        time_part, fee_part = digits[:k], digits[k:]
+        if _GROUPED.fullmatch(fee_part) and time_part.isdigit():
+            splits.append(k)
+    if len(splits) == 1:
+        k = splits[0]
+        value = float(digits[:k])
+        flags.append("time_unit_missing")
+        return Duration(format_number(value), value, None), pos + k
+    # "120 VNĐ" could be 1 + 20 or 12 + 0: do not guess either number.
+    flags.append("time_fee_glued")
+    return Duration(), pos
+
+
+def _read_fee(cells: str, pos: int, flags: list[str]) -> tuple[Fee, int]:
+    if "time_fee_glued" in flags:
+        end = _fee_end(cells, AMOUNT.match(cells, pos).end())
+        return Fee(clean_inline(cells[pos:end])), end
+    rest = cells[pos:]
+    if rest.startswith(NO_INFO):
+        return Fee(), pos + len(NO_INFO)
+    value: int | None
+    if rest.startswith(FREE):
+        value, start = 0, pos + len(FREE)
+    else:
+        m = AMOUNT.match(cells, pos)
+        if not m:
+            if clean_inline(rest):
+                flags.append("fee_unparsed")
+            return Fee(), pos
+        value, amount_flags = amount_fee(m.group("amount"), m.group("currency"))
+        flags += amount_flags
+        start = m.end()
+    end = _fee_end(cells, start)
+    head = clean_inline(cells[pos:start])
+    explanation = clean_inline(cells[start:end])
+    fee = Fee(f"{head} {explanation}" if explanation else head, value)
+    for f in review_flags(fee, explanation):
+        if f not in flags:
+            flags.append(f)
+    return fee, end
+
+
+def _fee_end(cells: str, start: int) -> int:
+    """The fee cell ends after an optional parenthesised explanation."""
+    i = start
+    while i < len(cells) and cells[i] == " ":
+        i += 1
+    if i < len(cells) and cells[i] == "(":
+        return closing_paren(cells, i)
+    return start

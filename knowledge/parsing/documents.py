@@ -1,0 +1,145 @@
+"""The portal's flattened "thành phần hồ sơ" table.
+
+Input looks like ``* Giấy tờ phải nộp:Tên giấy tờMẫu đơn, tờ khaiSố lượng- Tờ
+khai ...Tờ khai đăng ký.docx1 bản chính- Giấy chứng sinh...1 bản chính``: a
+group heading, a column header, then rows of name, optional template file(s)
+and a quantity glued to the row's end."""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.parsing.outcome import Parsed
+from knowledge.parsing.text import clean_inline
+from knowledge.records import Document
+
+HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
+_KIND = r"bản (?:chính|sao|chụp|gốc|điện tử)"
+# A row's quantity: "1 bản chính", "0 bản chính,1 bản sao"; inside prose it
+# is followed by a space, at a row end by the next row (or nothing).
+_QUANTITY = re.compile(rf"\d+ {_KIND}(?:\s*,\s*\d+ {_KIND})*(?=$|[^\s,.;:)\w]|[^\W\d_])", re.IGNORECASE)
+_FILE_END = re.compile(r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)", re.IGNORECASE)
+# Words a template file name starts with.
+_FORM_WORD = re.compile(
+    r"Mẫu|MẪU|mẫu|Mau|MAU|mau|Phụ lục|PHỤ LỤC|Phu luc|Phụ Lục|PL|Mus|Biểu|Tờ khai|TỜ KHAI|Đơn|ĐƠN|Phiếu|PHIẾU"
+)
+# The end of a legal document code ("94/2025/TT-BNNMT") a file name is glued to.
+_CODE_END = re.compile(
+    r"/\d{4}/(?:TT|NĐ|QĐ|NQ|TTLT)-(?:BNNMT|BNNPTNT|BTC|CP|BCA|BTP|BXD|NHNN|TTg|BQP|BGTVT|BYT|BCT|BKHĐT|BTNMT)"
+)
+_BULLET = re.compile(r"^(?:[-+*•–]\s*)+")
+
+
+def parse_documents(text: str | None) -> Parsed[list[Document]]:
+    """Every row as a Document in source order, with its group heading."""
+    body = (text or "").strip()
+    result: Parsed[list[Document]] = Parsed([])
+    if not clean_inline(body):
+        return result
+    parts = body.split(HEADER)
+    if len(parts) == 1:
+        result.flag("documents_unparsed")
+        return result
+    heading = group_name(parts[0])
+    for i, part in enumerate(parts[1:], start=1):
+        rows, tail = split_rows(part)
+        last = i == len(parts) - 1
+        if not last:
+            # What follows the last quantity heads the next group.
+            next_heading = group_name(tail)
+            tail = ""
+        for row in rows:
+            doc = parse_row(row, heading)
+            result.value.append(doc.value)
+            for f in doc.flags:
+                result.flag(f)
+        if tail and clean_inline(tail):
+            # A last row without a quantity (the crawl often cuts it).
+            result.value.append(Document(name=clean_name(tail), group=heading))
+            result.flag("document_quantity_missing")
+        if not last:
+            heading = next_heading
+    return result
+
+
+def group_name(text: str) -> str:
+    """ "* Giấy tờ phải nộp:" -> "Giấy tờ phải nộp"; "--" -> ""."""
+    name = clean_inline(text).strip(" -*:•")
+    return name
+
+
+def split_rows(part: str) -> tuple[list[str], str]:
+    """Rows ending in a quantity, and the text after the last quantity."""
+    rows = []
+    pos = 0
+    for m in _QUANTITY.finditer(part):
+        if not clean_inline(part[pos:m.start()]):
+            continue  # a quantity with no name is prose, not a row
+        rows.append(part[pos:m.end()])
+        pos = m.end()
+    return rows, part[pos:]
+
+
+def parse_row(row: str, group: str = "") -> Parsed[Document]:
+    """ "Tờ khai ...Mẫu 01.docx1 bản chính" -> Document(name, form, copies, group)."""
+    quantity = _QUANTITY.search(row)
+    copies = ""
+    if quantity and quantity.end() == len(row):
+        copies = clean_inline(quantity.group()).replace(",", ", ").replace(",  ", ", ")
+        row = row[: quantity.start()]
+    name, form, flags = split_form(row)
+    return Parsed(Document(name=clean_name(name), form=form, copies=copies, group=group), flags)
+
+
+def split_form(text: str) -> tuple[str, str, list[str]]:
+    """Separate template file names glued to the end of a document name."""
+    text = text.rstrip()
+    if not _FILE_END.search(text) or not re.search(rf"{_FILE_END.pattern}$", text, re.IGNORECASE):
+        return text, "", []
+    # Consecutive file names: cut after each extension.
+    ends = [m.end() for m in _FILE_END.finditer(text)]
+    first_end = ends[0]
+    for j in range(len(ends) - 1, 0, -1):
+        # Chain back while the pieces look like file names (short, no sentence).
+        piece = text[ends[j - 1]: ends[j]]
+        if len(piece) > 120 or ". " in piece:
+            first_end = ends[j]
+            break
+    head, more = text[:first_end], text[first_end:]
+    start = form_start(head)
+    forms = [head[start:]] if start is not None else []
+    if more:
+        forms += [text[a:b] for a, b in zip([first_end, *ends], ends, strict=False) if a >= first_end and b > a]
+    forms = [clean_inline(f) for f in forms if clean_inline(f)]
+    if start is None:
+        return text[:first_end] + more, "; ".join(forms), ["document_form_unsplit"]
+    return head[:start], "; ".join(forms), []
+
+
+def form_start(text: str) -> int | None:
+    """Where the template file name starts in "name...;Mẫu số 01.docx"."""
+    best = None
+    for m in _FORM_WORD.finditer(text):
+        i = m.start()
+        before = text[i - 1] if i else " "
+        if i and (before.isalnum() or before in ";.:),”\""):
+            best = i
+    if best is not None:
+        return best
+    codes = [m.end() for m in _CODE_END.finditer(text)]
+    if codes and codes[-1] < len(text) and not text[codes[-1]].isspace():
+        return codes[-1]
+    # No form word: the last glued boundary (punctuation or a case change).
+    for i in range(len(text) - 2, 0, -1):
+        a, b = text[i - 1], text[i]
+        if b.isspace() or a.isspace():
+            continue
+        if a in ";:)" or (a in ".," and text.rfind(".") > i) or (
+            a.islower() and b.isupper()
+        ):
+            return i
+    return None
+
+
+def clean_name(text: str) -> str:
+    return _BULLET.sub("", clean_inline(text)).strip()

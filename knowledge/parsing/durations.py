@@ -1,0 +1,93 @@
+"""Processing times: "7 Ngày làm việc", "15 Ngày", "8 Giờ", a bare "1"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.parsing.outcome import Parsed
+from knowledge.parsing.text import clean_inline
+from knowledge.records import DayKind
+
+# A working day is 8 office hours, so hours convert to working days.
+HOURS_PER_WORKING_DAY = 8
+
+# Longest unit first: the crawl glues the next cell straight after the unit.
+_UNIT = r"ngày làm việc|ngày|giờ làm việc|giờ|phút|tuần|tháng|năm"
+_LEADING = re.compile(rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
+_BARE = re.compile(r"\d+(?:[.,]\d+)?")
+# Statements that are a complete answer though they carry no number.
+_NO_LIMIT = ("không quy định", "không phải trả kết quả", "không thời hạn")
+
+
+def is_no_limit(text: str) -> bool:
+    """ "Không", "Không quy định": the source states there is no time limit."""
+    low = text.strip(" .").lower()
+    return low == "không" or low.startswith(_NO_LIMIT)
+
+
+@dataclass(slots=True, frozen=True)
+class Duration:
+    text: str = ""  # spoken-friendly, e.g. "7 ngày làm việc", "8 giờ"
+    days: float | None = None
+    day_kind: DayKind | None = None
+
+
+def read_number(digits: str) -> float:
+    """ "07" -> 7, "1.5" / "1,5" -> 1.5."""
+    return float(digits.replace(",", "."))
+
+
+def format_number(value: float) -> str:
+    """7.0 -> "7", 1.5 -> "1,5" (Vietnamese decimal comma)."""
+    if value == int(value):
+        return str(int(value))
+    return f"{value:g}".replace(".", ",")
+
+
+def duration_of(number: float, unit: str) -> Duration:
+    """The duration for a number and a (case-insensitive) unit word."""
+    unit = unit.lower()
+    text = f"{format_number(number)} {unit}"
+    if unit == "ngày làm việc":
+        return Duration(text, number, "working")
+    if unit == "ngày":
+        return Duration(text, number, "calendar")
+    if unit in ("giờ", "giờ làm việc"):
+        return Duration(text, number / HOURS_PER_WORKING_DAY, "working")
+    if unit == "phút":
+        return Duration(text, number / 60 / HOURS_PER_WORKING_DAY, "working")
+    if unit == "tuần":
+        return Duration(text, number * 7, "calendar")
+    # Months and years have no fixed length in days: keep the words only.
+    return Duration(text)
+
+
+def match_duration(text: str, pos: int = 0) -> tuple[Duration, int] | None:
+    """A number with its unit at ``pos``; returns the duration and where it ends."""
+    m = _LEADING.match(text, pos)
+    if not m:
+        return None
+    return duration_of(read_number(m.group("n")), m.group("unit")), m.end()
+
+
+def parse_duration(text: str | None) -> Parsed[Duration]:
+    """One time cell. Unreadable text is kept as ``text`` with a flag, never guessed."""
+    cell = clean_inline(text)
+    if not cell:
+        return Parsed(Duration())
+    found = match_duration(cell)
+    if found:
+        duration, end = found
+        rest = cell[end:].strip(" .;,")
+        if rest:
+            # "30 ngày làm việc kể từ ..." : the number stands, the words stay.
+            return Parsed(Duration(cell, duration.days, duration.day_kind))
+        return Parsed(duration)
+    bare = _BARE.fullmatch(cell)
+    if bare:
+        value = read_number(cell)
+        return Parsed(Duration(format_number(value), value, None), ["time_unit_missing"])
+    if is_no_limit(cell):
+        return Parsed(Duration(cell))
+    return Parsed(Duration(cell), ["time_unparsed"])
