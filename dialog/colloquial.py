@@ -44,20 +44,26 @@ _SYNONYMS: dict[str, str] = {
     "lý lịch tư pháp số": "lý lịch tư pháp",
 }
 
-# Words that say nothing about which procedure is meant. They still match inside
-# a procedure's phrase ("nhận con nuôi"), they just earn no credit on their own.
-_STOPWORDS_TEXT = (
-    "ờ ơ ừ ừm ưm à á ạ dạ vâng alo lô a ô ơi ê nè nha nhé nhỉ hả hở ha hen đó đấy "
+# Function words: they carry no procedure meaning on either side, in what a
+# caller says or in a procedure's name.
+_FUNCTION_TEXT = (
+    "của cho và các những với về để được tại ở theo đối hoặc là có khi thì mà này đó một đã đang sẽ "
+    "việc thủ tục"
+)
+# Words a caller says around the procedure: fillers, greetings, pronouns, question
+# words. They weigh nothing in what the caller said, but still match inside a
+# procedure's name ("nhận con nuôi", "bản sao"), where they are real words.
+_FILLER_TEXT = (
+    "ờ ơ ừ ừm ưm à á ạ dạ vâng alo lô a ô ơi ê nè nha nhé nhỉ hả hở ha hen đấy chào cảm cám ơn "
     "chị anh em cô chú bác ông bà tôi tao mình bạn tớ cháu con mẹ ba bố chồng vợ "
-    "cho hỏi xin muốn cần biết làm sao để thế nào như là thì mà với của cái được không có "
-    "vậy đi rồi giùm giúp dùm giờ bây hiện nay này kia ở đâu thủ tục việc về nói thăm "
-    "thưa ai những các một mấy bao nhiêu gì nào đang sẽ đã phải hay hoặc và cũng "
-    "nữa luôn thôi nghe coi xem ra vô lên xuống tới đến hông hem hổng nhờ "
-    "đây kìa ấy chứ nhưng nếu khi"
+    "hỏi xin muốn cần biết làm sao thế nào như không vậy đi rồi giùm giúp dùm giờ bây hiện nay "
+    "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn thôi nghe coi xem "
+    "ra vô lên xuống tới đến hông hem hổng nhờ đây kìa ấy chứ nhưng nếu cái"
 )
 # Not here although they are function words in speech: "lại", "trong", "ngoài", which
 # tell procedures apart ("đăng ký lại", "nước ngoài").
-STOPWORDS: frozenset[str] = frozenset(normalize(_STOPWORDS_TEXT).split())
+FUNCTION_WORDS: frozenset[str] = frozenset(normalize(_FUNCTION_TEXT).split())
+STOPWORDS: frozenset[str] = FUNCTION_WORDS | frozenset(normalize(_FILLER_TEXT).split())
 
 
 def _key(phrase: str) -> tuple[str, ...]:

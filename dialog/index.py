@@ -28,7 +28,8 @@ from dialog.normalize import strip_diacritics
 W_EXACT = 1.0
 W_UNMARKED = 0.92  # heard without any marks: "khai sinh" typed as "khai sinh", "ket hon"
 W_RETONED = 0.75  # same letters, other tone or vowel mark: "hỏn" for "hôn"
-W_PHONETIC = 0.68  # equal under regional/ASR mergers: "chú"/"trú", "xinh"/"sinh"
+W_INITIAL = 0.8  # same rhyme, initial consonant merged in speech: "chú"/"trú", "xinh"/"sinh"
+W_PHONETIC = 0.65  # equal once finals are merged too: "xin"/"sinh", "hôn"/"hông"
 W_EDIT = 0.58  # one letter inserted, dropped or replaced: "hông"/"hôn"
 W_EDIT_UNMARKED = 0.5  # one letter apart once marks are removed
 MAX_ALTERNATIVES = 12
@@ -49,13 +50,26 @@ def syllable_key(syllable: str) -> str:
     return syllable
 
 
-def phonetic_key(stripped: str) -> str:
-    """Merge the consonants and vowels that Southern/Northern speech and recognisers confuse."""
+def initial_key(stripped: str) -> str:
+    """Merge the initial consonants that regional speech and recognisers confuse (tr/ch, s/x, d/gi/r/v, l/n)."""
     s = stripped.replace("y", "i")
     for a, b in _PHONETIC_INITIAL:
         if s.startswith(a):
-            s = b + s[len(a) :]
-            break
+            return b + s[len(a) :]
+    return s
+
+
+def _rhyme(syllable: str) -> str:
+    """The syllable without its initial consonants (tone and vowel marks kept)."""
+    i = 0
+    while i < len(syllable) and strip_diacritics(syllable[i]) not in "aeiouy":
+        i += 1
+    return syllable[i:]
+
+
+def phonetic_key(stripped: str) -> str:
+    """``initial_key`` plus merged finals (n/ng/nh, t/c/ch)."""
+    s = initial_key(stripped)
     for a, b in _PHONETIC_FINAL:
         if s.endswith(a) and len(s) > len(a):
             s = s[: -len(a)] + b
@@ -75,7 +89,12 @@ class IndexedText:
 class SyllableIndex:
     """Vocabulary, document frequencies and postings over a list of texts."""
 
-    def __init__(self, texts: Sequence[IndexedText], extra_terms: Sequence[Iterable[str]], n_records: int):
+    def __init__(
+        self,
+        texts: Sequence[IndexedText],
+        extra_terms: Sequence[Iterable[str]],
+        n_records: int,
+    ):
         self.n_records = n_records
         per_record: list[set[str]] = [set() for _ in range(n_records)]
         for t in texts:
@@ -97,10 +116,12 @@ class SyllableIndex:
                 postings[k].append(rec)
         self.postings = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
         self.by_stripped: dict[str, list[str]] = defaultdict(list)
+        self.by_initial: dict[str, list[str]] = defaultdict(list)
         self.by_phonetic: dict[str, list[str]] = defaultdict(list)
         for k in df:
             s = strip_diacritics(k)
             self.by_stripped[s].append(k)
+            self.by_initial[initial_key(s)].append(k)
             self.by_phonetic[phonetic_key(s)].append(k)
         self._stripped_vocab = list(self.by_stripped)
         self._cache: dict[tuple[str, bool], tuple[tuple[str, float], ...]] = {}
@@ -129,9 +150,13 @@ class SyllableIndex:
         marked = stripped != key
         for k in self.by_stripped.get(stripped, ()):
             add(k, W_UNMARKED if unmarked_input and not marked else W_RETONED)
+        for k in self.by_initial.get(initial_key(stripped), ()):
+            add(k, W_INITIAL if _rhyme(k) == _rhyme(key) or not marked else W_PHONETIC)
         for k in self.by_phonetic.get(phonetic_key(stripped), ()):
             add(k, W_PHONETIC)
-        if len(stripped) >= 3:
+        # One-letter edits only for words the catalogue does not know: a recogniser that
+        # heard a real catalogue word most likely heard it right.
+        if len(stripped) >= 3 and key not in self._idf:
             for s, _, _ in process.extract(
                 stripped, self._stripped_vocab, scorer=Levenshtein.distance, score_cutoff=1, limit=None
             ):

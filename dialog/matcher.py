@@ -44,8 +44,8 @@ from typing import Literal
 
 import numpy as np
 
-from dialog.colloquial import STOPWORDS, apply_synonyms
-from dialog.index import W_UNMARKED, IndexedText, SyllableIndex, syllable_key
+from dialog.colloquial import FUNCTION_WORDS, STOPWORDS, apply_synonyms
+from dialog.index import IndexedText, SyllableIndex, syllable_key
 from dialog.normalize import normalize, strip_diacritics
 from dialog.topics import Topic, detect_topic, topic_phrases
 from knowledge.records import ProcedureRecord
@@ -133,10 +133,18 @@ class Matcher:
         self._texts_of: list[list[int]] = [[] for _ in self._records]
         for t, text in enumerate(texts):
             self._texts_of[text.record].append(t)
-        self._content = [tuple(dict.fromkeys(k for k in text.keys if k not in STOPWORDS)) for text in texts]
-        self._mass = np.array(
-            [sum(self._index.idf(k) for k in content) for content in self._content], dtype=float
-        )
+        # Per text: its content words with their weights, and its adjacent word pairs.
+        self._content: list[dict[str, float]] = []
+        self._pairs: list[frozenset[tuple[str, str]]] = []
+        for text in texts:
+            keys = [k for k in text.keys if k not in FUNCTION_WORDS]
+            self._content.append({k: self._index.idf(k) for k in keys})
+            self._pairs.append(frozenset(zip(keys, keys[1:], strict=False)))
+        self._vocab = [
+            frozenset(content) | keywords[text.record]
+            for content, text in zip(self._content, texts, strict=True)
+        ]
+        self._mass = np.array([sum(c.values()) for c in self._content], dtype=float)
         self._min_mass = np.full(len(self._records), np.inf)
         for t, text in enumerate(texts):
             self._min_mass[text.record] = min(self._min_mass[text.record], max(self._mass[t], 1e-9))
@@ -156,21 +164,21 @@ class Matcher:
         unmarked = all(w == strip_diacritics(w) for w in words)
         question = self._question_positions(words, unmarked)
         index = self._index
-        out = []
+        out: list[_Position] = []
         for i, w in enumerate(words):
             k = syllable_key(w)
+            if k in FUNCTION_WORDS:
+                continue  # weightless on both sides; dropping it lets "cho con" pair like "con"
             filler = k in STOPWORDS or (unmarked and k in self._stripped_stopwords)
-            # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú"). The
-            # question phrase only matches a name literally ("lệ phí trước bạ").
+            # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
-            if i in question:
-                alts = tuple(a for a in alts if a[1] >= W_UNMARKED)
             if filler or i in question:
                 out.append(_Position(alts, 0.0))
                 continue
             if k in index:
                 weight = index.idf(k)
             elif alts:
+                # An unknown word weighs as its most common likely reading.
                 top = alts[0][1]
                 weight = min(index.idf(a) for a, c in alts if c == top)
             else:
@@ -218,42 +226,50 @@ class Matcher:
         return top[approx[top] > 0]
 
     def _fit(self, t: int, positions: list[_Position], ignore: frozenset[str]) -> float:
-        text = self._texts[t]
-        content = [k for k in self._content[t] if k not in ignore]
-        vocab = set(content) | self._keywords[text.record]
+        content = self._content[t]
+        pairs = self._pairs[t]
+        vocab = self._vocab[t]
         idf = self._index.idf
-        # Precision over what the caller said.
-        num = den = 0.0
-        heard_at: dict[str, list[int]] = {}
+        num = den = 0.0  # precision over what the caller said
         best_conf: dict[str, float] = {}
+        heard_at: dict[str, list[int]] = {}
+        last = len(positions) - 1
         for i, pos in enumerate(positions):
             match_conf, match_key = 0.0, None
             for key, conf in pos.alts:
-                if key in best_conf:
-                    best_conf[key] = max(best_conf[key], conf)
-                else:
+                if key not in vocab:
+                    continue
+                if pos.weight <= 0.0:
+                    # A filler or question word counts only as part of a word pair of this
+                    # text: "con" in "nhận con nuôi", "chú" in "thường chú", not "mất" in
+                    # "hộ chiếu mất bao lâu".
+                    before = i > 0 and any((k, key) in pairs for k, _ in positions[i - 1].alts)
+                    after = i < last and any((key, k) in pairs for k, _ in positions[i + 1].alts)
+                    if not (before or after):
+                        continue
+                if conf > best_conf.get(key, 0.0):
                     best_conf[key] = conf
                 heard_at.setdefault(key, []).append(i)
-                if conf > match_conf and key in vocab:
+                if conf > match_conf:
                     match_conf, match_key = conf, key
-            if pos.weight <= 0.0 or any(key in ignore for key, _ in pos.alts[:1]):
+            if pos.weight <= 0.0 or (ignore and pos.alts and pos.alts[0][0] in ignore):
                 continue
-            if match_key is not None:
-                w = idf(match_key)
+            if match_key is not None and match_key not in ignore:
+                w = content.get(match_key) or pos.weight
                 num += match_conf * w
                 den += w
             else:
                 den += pos.weight
         precision = num / den if den > 0 else 1.0
         # Recall over the text's own words.
-        mass = sum(idf(k) for k in content)
-        recall = sum(idf(k) * best_conf.get(k, 0.0) for k in content) / mass if mass > 0 else 1.0
+        terms = [(k, w) for k, w in content.items() if k not in ignore]
+        mass = sum(w for _, w in terms)
+        recall = sum(w * best_conf.get(k, 0.0) for k, w in terms) / mass if mass > 0 else 1.0
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
         # Coherence: pairs of the text's words, both heard, heard side by side.
         pair_num = pair_den = 0.0
-        keys = [k for k in text.keys if k not in STOPWORDS]
-        for a, b in zip(keys, keys[1:], strict=False):
+        for a, b in pairs:
             pa, pb = heard_at.get(a), heard_at.get(b)
             if pa and pb and a not in ignore and b not in ignore:
                 w = idf(a) + idf(b)
