@@ -92,8 +92,7 @@ class ProcedureRecord:
 
     def source_hash(self) -> str:
         """Content hash of the imported part; re-import bumps the version only when it changes."""
-        blob = json.dumps(self.source_dict(), ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        return source_hash_of(self.to_dict())
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -105,3 +104,10 @@ class ProcedureRecord:
         d["documents"] = [x if isinstance(x, Document) else Document(**x) for x in d.get("documents") or []]
         known = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+
+def source_hash_of(record_dict: dict) -> str:
+    """`ProcedureRecord.source_hash` from an already computed `to_dict()` (saves a deep copy)."""
+    source = {k: record_dict[k] for k in ProcedureRecord.SOURCE_FIELDS}
+    blob = json.dumps(source, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
