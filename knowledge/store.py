@@ -81,7 +81,7 @@ def to_record(row: Procedure) -> ProcedureRecord:
 
 
 def _search_text(rec: ProcedureRecord) -> str:
-    return fold(" | ".join([rec.code, rec.name, *rec.aliases, *rec.keywords]))
+    return fold(" | ".join([rec.code, rec.name or "", *rec.aliases, *rec.keywords]))
 
 
 def _apply_source(row: Procedure, rec: ProcedureRecord) -> None:
