@@ -126,3 +126,15 @@ def test_matches_the_national_catalogue(seed, catalogue_dir: Path):
     assert missing == []
     assert renamed == []
     assert moved == []
+
+
+def test_spoken_figures_come_from_the_record(seed):
+    """Every amount and day count read to callers is backed by the record's
+    channels, conditions or steps, so staff edits cannot drift from the facts."""
+    for rec in seed:
+        fees = " ".join(c.fee_text for c in rec.channels)
+        facts = " ".join([*(c.time_text + " " + c.note for c in rec.channels), rec.conditions, *rec.steps])
+        for amount in re.findall(r"(\d[\d.]*) đồng", rec.spoken_summary):
+            assert amount in fees, (rec.code, amount)
+        for days in re.findall(r"(\d+) ngày", rec.spoken_summary):
+            assert re.search(rf"(?<![\d.]){days}(?![\d.])", facts), (rec.code, days)
