@@ -118,7 +118,7 @@ def time_text(record: ProcedureRecord) -> str:
             f"{days_words(c.days, c.day_kind)}"
             for c in timed
         ]
-        return f"Thời gian giải quyết: {'; '.join(dict.fromkeys(per))}."
+        return f"Thời gian giải quyết khi {', khi '.join(dict.fromkeys(per))}."
     described = next((c.time_text for c in record.channels if c.time_text.strip()), "")
     if described:
         return f"Thời gian giải quyết: {_shorten(described).rstrip('.')}."
@@ -133,8 +133,8 @@ def fee_text(record: ProcedureRecord) -> str:
         if len(distinct) == 1:
             fee = distinct[0]
             return "Thủ tục này miễn phí." if fee == 0 else f"Lệ phí là {money_text(fee)}."
-        per = [f"nộp {_WAYS.get(c.channel, c.channel)}: {money_text(c.fee_vnd)}" for c in known]
-        return f"Lệ phí: {'; '.join(dict.fromkeys(per))}."
+        per = [f"nộp {_WAYS.get(c.channel, c.channel)} là {money_text(c.fee_vnd)}" for c in known]
+        return f"Lệ phí khi {', khi '.join(dict.fromkeys(per))}."
     described = next((c.fee_text for c in record.channels if c.fee_text.strip()), "")
     if described:
         return f"Lệ phí: {_shorten(described, 160).rstrip('.')}."

@@ -24,6 +24,7 @@ Keypad digits and their spoken forms ("bấm một") are an equal input channel.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -746,11 +747,11 @@ class DialogManager:
         return self._menu_miss(False, [self._groups_segment()])
 
     def _group_named(self, text: str) -> int | None:
-        """A group named by a word of its label ("hộ tịch", "đất đai")."""
+        """A group named by a phrase of its label ("hộ tịch", "đất đai", "bằng lái xe")."""
         said = f" {strip_diacritics(normalize(text))} "
         for i, group in enumerate(self.menu, start=1):
-            label = strip_diacritics(normalize(group.label.replace(", như", ",")))
-            phrases = [p.strip() for p in label.replace(" va ", ",").split(",")]
+            pieces = re.split(r",|\bvà\b|\bnhư\b", group.label)
+            phrases = [strip_diacritics(normalize(p)) for p in pieces]
             if any(len(p) > 3 and f" {p} " in said for p in phrases):
                 return i
         return None
