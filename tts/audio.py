@@ -13,8 +13,9 @@ from tts.wav import WavData, encode_wav, parse_wav
 
 def float_to_pcm16(samples: np.ndarray) -> bytes:
     """Float samples in [-1, 1] (clipped) to PCM16 little-endian bytes."""
-    clipped = np.clip(np.asarray(samples, dtype=np.float32), -1.0, 1.0)
-    return np.round(clipped * 32767.0).astype("<i2").tobytes()
+    # Scale by 32768 (the inverse of pcm16_to_float) so PCM16 -> float -> PCM16 is exact.
+    scaled = np.round(np.asarray(samples, dtype=np.float32) * 32768.0)
+    return np.clip(scaled, -32768, 32767).astype("<i2").tobytes()
 
 
 def pcm16_to_float(pcm: bytes) -> np.ndarray:
@@ -62,6 +63,8 @@ def from_float(samples: np.ndarray, source_rate: int, sample_rate: int) -> Audio
 
 def wav_to_audio(wav: WavData, sample_rate: int | None = None) -> Audio:
     """Down-mix to mono (channel mean) and resample to ``sample_rate`` (default: keep)."""
+    if wav.pcm16 is not None and sample_rate in (None, wav.sample_rate):
+        return Audio(wav.pcm16, wav.sample_rate)  # already what we store: bytes unchanged
     mono = wav.samples.mean(axis=1) if wav.channels > 1 else wav.samples[:, 0]
     return from_float(mono, wav.sample_rate, sample_rate or wav.sample_rate)
 

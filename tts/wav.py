@@ -35,6 +35,7 @@ class WavData:
     channels: int
     format_tag: int
     bits_per_sample: int
+    pcm16: bytes | None = None  # the data chunk itself when it is mono 16-bit PCM
 
     @property
     def duration(self) -> float:
@@ -102,7 +103,8 @@ def parse_wav(data: bytes) -> WavData:
     if not 1 <= rate <= MAX_SAMPLE_RATE:
         raise WavFormatError(f"implausible sample rate {rate} Hz")
     samples = _decode(pcm, tag, bits, channels, block_align)
-    return WavData(samples.reshape(-1, channels), rate, channels, tag, bits)
+    raw16 = pcm[: len(pcm) - len(pcm) % 2] if (tag, bits, channels) == (FORMAT_PCM, 16, 1) else None
+    return WavData(samples.reshape(-1, channels), rate, channels, tag, bits, raw16)
 
 
 def _decode(pcm: bytes, tag: int, bits: int, channels: int, block_align: int) -> np.ndarray:
