@@ -552,6 +552,8 @@ def parse_message(data: bytes) -> SipMessage:
     start = lines[0]
     headers = Headers()
     for line in lines[1:]:
+        if "\r" in line:
+            raise SipParseError("bare CR inside a header line")
         name, colon, value = line.partition(":")
         name = name.strip()
         if not colon or not name or not set(name) <= _TOKEN_CHARS:

@@ -51,7 +51,14 @@ class MediaDescription:
 
     @property
     def telephone_event(self) -> Codec | None:
-        return next((c for c in self.codecs if c.name.lower() == "telephone-event"), None)
+        """RFC 4733 events at 8 kHz (the rate of our G.711 audio)."""
+        return self.telephone_event_at(8000)
+
+    def telephone_event_at(self, clock_rate: int) -> Codec | None:
+        return next(
+            (c for c in self.codecs if c.name.lower() == "telephone-event" and c.clock_rate == clock_rate),
+            None,
+        )
 
 
 @dataclass(slots=True)
@@ -296,8 +303,9 @@ def build_answer(
         if chosen_index is None and m.media == "audio" and m.port != 0 and voice is not None:
             chosen_index = index
             answer_codecs = [voice]
-            if m.telephone_event is not None:
-                answer_codecs.append(m.telephone_event)
+            event = m.telephone_event_at(voice.clock_rate)
+            if event is not None:
+                answer_codecs.append(event)
             offered_direction = m.direction or offer.direction
             if (m.connection or offer.address) == "0.0.0.0" and offered_direction == "sendrecv":
                 offered_direction = "sendonly"
