@@ -323,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"hotline: configuration error: {exc}", file=sys.stderr)
         return 2
-    return args.func(args, settings)
+    try:
+        return args.func(args, settings)
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

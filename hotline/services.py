@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from knowledge.store import ProcedureStore
 
 from .accounts import Accounts
+from .callrecords import CallRecords
 from .config import Settings
 from .database import Database, open_database
 
@@ -20,6 +21,7 @@ class Services:
     db: Database
     store: ProcedureStore
     accounts: Accounts
+    calls: CallRecords
     extras: dict = field(default_factory=dict)
 
     def close(self) -> None:
@@ -30,7 +32,8 @@ def build_services(settings: Settings, *, seed: bool | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = open_database(settings.effective_database_url)
     store = ProcedureStore(db.sessions)
-    services = Services(settings, db, store, Accounts(db.sessions, bootstrap_token=settings.admin_token))
+    services = Services(settings, db, store, Accounts(db.sessions, bootstrap_token=settings.admin_token),
+                        CallRecords(db.sessions))
     if settings.seed if seed is None else seed:
         ensure_seed(store)
     return services

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from dialog.manager import DialogManager, Turn
 
 from .brain import Brain, Snapshot
+from .callrecords import CallRecords, TurnRecord
 
 
 def ask(snapshot: Snapshot, text: str, *, operator_available: bool = False) -> dict:
@@ -53,9 +54,10 @@ class SessionLimit(Exception):
 class SessionRegistry:
     """In-memory text sessions of this process, expiring after `idle_s` without a turn."""
 
-    def __init__(self, brain: Brain, *, idle_s: float = 900.0, max_sessions: int = 10_000,
-                 operator_available: bool = False) -> None:
+    def __init__(self, brain: Brain, *, records: CallRecords | None = None, idle_s: float = 900.0,
+                 max_sessions: int = 10_000, operator_available: bool = False) -> None:
         self._brain = brain
+        self._records = records
         self._idle_s = idle_s
         self._max = max_sessions
         self._operator = operator_available
@@ -70,8 +72,11 @@ class SessionRegistry:
             self._expire()
             if len(self._sessions) >= self._max:
                 raise SessionLimit(f"too many open sessions ({self._max})")
-            sid = secrets.token_urlsafe(12)
+            sid = "text-" + secrets.token_urlsafe(12)
             self._sessions[sid] = _Session(manager)
+        if self._records:
+            self._records.start(sid, channel="text")
+            self._records.add_turn(sid, TurnRecord.from_event(turn.event.to_dict()))
         return sid, turn
 
     def turn(self, sid: str, text: str | None, digits: str | None) -> Turn | None:
@@ -83,14 +88,24 @@ class SessionRegistry:
         with session.lock:
             session.touched = time.monotonic()
             turn = session.manager.handle(text, digits=digits)
-            if session.manager.finished:
+            if self._records:
+                self._records.add_turn(sid, TurnRecord.from_event(turn.event.to_dict()))
+            if session.manager.finished or turn.action != "continue":
                 with self._lock:
                     self._sessions.pop(sid, None)
+                self._end(sid, session, "transfer" if turn.action == "transfer" else "goodbye")
             return turn
 
     def close(self, sid: str) -> bool:
         with self._lock:
-            return self._sessions.pop(sid, None) is not None
+            session = self._sessions.pop(sid, None)
+        if session is not None:
+            self._end(sid, session, "closed_by_client")
+        return session is not None
+
+    def _end(self, sid: str, session: _Session, cause: str) -> None:
+        if self._records:
+            self._records.end(sid, cause=cause, outcome=call_outcome(session.manager, cause))
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -98,4 +113,13 @@ class SessionRegistry:
     def _expire(self) -> None:
         cutoff = time.monotonic() - self._idle_s
         for sid in [k for k, s in self._sessions.items() if s.touched < cutoff]:
-            del self._sessions[sid]
+            self._end(sid, self._sessions.pop(sid), "idle_timeout")
+
+
+def call_outcome(manager: DialogManager, cause: str) -> str:
+    """answered (a procedure was answered, no operator), transferred, or unresolved."""
+    if cause == "transfer" or any(e.action == "transfer" for e in manager.events):
+        return "transferred"
+    if any(e.decision == "answer" and e.procedure_code for e in manager.events):
+        return "answered"
+    return "unresolved"

@@ -13,7 +13,7 @@ from ..brain import Brain
 from ..metrics import Metrics
 from ..services import Services
 from ..textchannel import SessionRegistry
-from . import accounts, ask, procedures
+from . import accounts, ask, calls, procedures
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,13 @@ def create_app(services: Services) -> FastAPI:
 
     brain = services.extras.setdefault("brain", Brain(services.store))
     services.extras.setdefault(
-        "sessions", SessionRegistry(brain, operator_available=bool(services.settings.operator_uri))
+        "sessions",
+        SessionRegistry(brain, records=services.calls, operator_available=bool(services.settings.operator_uri)),
     )
 
     app.include_router(procedures.router)
     app.include_router(ask.router)
+    app.include_router(calls.router)
     app.include_router(accounts.router)
 
     @app.middleware("http")

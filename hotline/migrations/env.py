@@ -3,6 +3,7 @@
 from alembic import context
 
 import hotline.accounts  # noqa: F401  (registers tables)
+import hotline.callrecords  # noqa: F401
 import knowledge.models  # noqa: F401
 from knowledge.db import Base, make_engine
 

@@ -1,0 +1,32 @@
+"""Call detail records: GET /api/v1/calls and /api/v1/calls/{id} (staff with a token)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from ..accounts import Principal
+from ..services import Services
+from .deps import require, services
+
+router = APIRouter(prefix="/api/v1", tags=["calls"])
+
+
+@router.get("/calls", summary="Recent calls, newest first (viewer)")
+def list_calls(
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    outcome: str | None = Query(None, max_length=32),
+    channel: str | None = Query(None, pattern="^(sip|text)$"),
+    svc: Services = Depends(services),
+    _: Principal = Depends(require("viewer")),
+) -> dict:
+    total, items = svc.calls.list(limit=limit, offset=offset, outcome=outcome, channel=channel)
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.get("/calls/{call_id}", summary="One call with its turns (viewer)")
+def get_call(call_id: str, svc: Services = Depends(services), _: Principal = Depends(require("viewer"))) -> dict:
+    call = svc.calls.get(call_id)
+    if call is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
+    return call
