@@ -1,0 +1,456 @@
+"""The RTP leg of one call: a UDP endpoint, G.711 in both directions, DTMF.
+
+Inbound packets are parsed, reordered by the jitter buffer, decoded to 8 kHz
+PCM16 ``Frame``s and put with ``DtmfEvent``s on a bounded queue the call
+reads with ``async for item in session``. Outbound audio is queued with
+``play()`` and sent one 20 ms packet per tick of the process-wide ``Pacer``.
+
+Choices:
+- Symmetric RTP (RFC 4961): we send to where the caller's packets come from,
+  which is what works behind NAT; until the first packet, to the SDP address.
+  Once latched, packets from another address are dropped (no RTP injection)
+  unless the latched source has been silent for ``relatch_after`` seconds
+  (a NAT rebinding or a media server change).
+- When nothing plays we send silence, not nothing: many PBXs and carriers
+  hang up calls after some seconds without RTP, NAT pinholes close, and the
+  peer needs our packets to latch its own symmetric RTP. It costs the same
+  50 packets a second as talking.
+- In-band DTMF detection (Goertzel) costs some CPU per frame, so by default it
+  runs only when the peer did not negotiate telephone-event, and stops for
+  the call at the first RFC 4733 packet (so a digit is not reported twice by
+  peers that send both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sip_gateway.codecs import alaw_decode, alaw_encode, ulaw_decode, ulaw_encode
+from sip_gateway.dtmf import DtmfEvent, InbandDtmfDetector, Rfc4733Receiver, telephone_event_payloads
+from sip_gateway.jitterbuffer import JitterBuffer
+from sip_gateway.pacer import Pacer
+from sip_gateway.ports import PortAllocator, PortsExhausted
+from sip_gateway.rtp import RtpPacket, RtpParseError, build_rtp, parse_rtp
+from sip_gateway.stats import SessionStats
+
+if TYPE_CHECKING:
+    from sip_gateway.sdp import SessionDescription
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+FRAME_SAMPLES = 160  # 20 ms
+FRAME_BYTES = FRAME_SAMPLES * 2
+CN_PAYLOAD_TYPE = 13  # RFC 3389 comfort noise: accepted and ignored
+
+
+@dataclass(slots=True, frozen=True)
+class G711:
+    name: str
+    payload_type: int
+    encode: Callable[[bytes], bytes]
+    decode: Callable[[bytes], bytes]
+    silence: bytes  # one encoded 20 ms frame of silence
+
+
+PCMU = G711("PCMU", 0, ulaw_encode, ulaw_decode, ulaw_encode(bytes(FRAME_BYTES)))
+PCMA = G711("PCMA", 8, alaw_encode, alaw_decode, alaw_encode(bytes(FRAME_BYTES)))
+CODECS = {"PCMU": PCMU, "PCMA": PCMA}
+
+
+def codec_for(name_or_pt: str | int) -> G711:
+    if isinstance(name_or_pt, int):
+        for c in CODECS.values():
+            if c.payload_type == name_or_pt:
+                return c
+    elif name_or_pt.upper() in CODECS:
+        return CODECS[name_or_pt.upper()]
+    raise ValueError(f"unsupported codec {name_or_pt!r}: PCMU or PCMA")
+
+
+class MediaError(RuntimeError):
+    """The session could not be opened (no port could be bound)."""
+
+
+@dataclass(slots=True, frozen=True)
+class Frame:
+    """20 ms (usually) of the caller's audio: 16-bit little-endian mono PCM at 8 kHz."""
+
+    pcm: bytes
+    timestamp: int  # RTP timestamp of the first sample
+
+
+class Playback:
+    """Audio queued with ``MediaSession.play``. ``await playback`` returns True
+    when it was sent to the end, False when stopped (barge-in) or the call ended."""
+
+    __slots__ = ("pcm", "_encoded", "_codec", "_offset", "_future", "frames_sent")
+
+    def __init__(self, pcm: bytes, codec: G711, loop: asyncio.AbstractEventLoop) -> None:
+        if len(pcm) % 2:
+            raise ValueError("PCM16 audio must have an even number of bytes")
+        self.pcm = pcm
+        self._codec = codec
+        self._encoded = codec.encode(pcm)  # once, vectorised: the tick only slices
+        self._offset = 0  # samples (= encoded bytes) sent
+        self.frames_sent = 0
+        self._future: asyncio.Future[bool] = loop.create_future()
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / SAMPLE_RATE
+
+    @property
+    def position(self) -> float:
+        return self._offset / SAMPLE_RATE
+
+    @property
+    def done(self) -> bool:
+        return self._future.done()
+
+    @property
+    def completed(self) -> bool:
+        """Sent to the end (False while playing and when stopped)."""
+        return self._future.done() and self._future.result()
+
+    def __await__(self):
+        return asyncio.shield(self._future).__await__()
+
+    def _next_payload(self, codec: G711) -> bytes | None:
+        if codec is not self._codec:  # the codec changed by re-INVITE mid-playback
+            self._codec = codec
+            self._encoded = codec.encode(self.pcm)
+        chunk = self._encoded[self._offset:self._offset + FRAME_SAMPLES]
+        if not chunk:
+            return None
+        self._offset += len(chunk)
+        self.frames_sent += 1
+        if len(chunk) < FRAME_SAMPLES:
+            chunk += codec.silence[: FRAME_SAMPLES - len(chunk)]
+        return chunk
+
+    def _finish(self, completed: bool) -> None:
+        if not self._future.done():
+            self._future.set_result(completed)
+
+
+_CLOSED = object()
+
+
+class _Protocol(asyncio.DatagramProtocol):
+    __slots__ = ("session",)
+
+    def __init__(self, session: MediaSession) -> None:
+        self.session = session
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        self.session._datagram_received(data, addr)
+
+    def error_received(self, exc: Exception) -> None:
+        # ICMP port unreachable from a peer that went away: not fatal for the call.
+        self.session.stats.send_errors += 1
+
+
+class MediaSession:
+    """One call's RTP stream. Create with ``await MediaSession.open(...)``."""
+
+    def __init__(self, pacer: Pacer, *, codec: G711 = PCMU, dtmf_payload_type: int | None = 101,
+                 remote: tuple[str, int] | None = None, symmetric: bool = True,
+                 inband_dtmf: bool | None = None, jitter_depth: int = 2, queue_frames: int = 500,
+                 relatch_after: float = 0.5) -> None:
+        self.pacer = pacer
+        self.codec = codec
+        self.dtmf_payload_type = dtmf_payload_type
+        self.symmetric = symmetric
+        self.relatch_after = relatch_after
+        self.sending = True  # False while the peer holds the call (sendonly/inactive offer)
+        self.stats = SessionStats()
+        self.local_port = 0
+        self.ssrc = random.getrandbits(32)
+        self._sdp_remote = remote
+        self._remote = remote if remote and remote[0] not in ("0.0.0.0", "::") else None
+        self._latched: tuple[str, int] | None = None
+        self._last_in = 0.0
+        self._remote_ssrc: int | None = None
+        self._seq = random.getrandbits(16)
+        self._ts_base = random.getrandbits(32)
+        self._first_tick: int | None = None
+        self._marker = True  # first packet of the stream
+        self._transport: asyncio.DatagramTransport | None = None
+        self._ports: PortAllocator | None = None
+        self._queue: asyncio.Queue = asyncio.Queue(maxsize=queue_frames)
+        self._jb: JitterBuffer[RtpPacket] = JitterBuffer(depth=jitter_depth)
+        self._rfc4733 = Rfc4733Receiver()
+        auto = inband_dtmf is None
+        self._inband = InbandDtmfDetector() if (inband_dtmf or (auto and dtmf_payload_type is None)) else None
+        self._inband_auto = auto
+        self._playbacks: deque[Playback] = deque()
+        self._dtmf_out: deque[tuple[bytes, bool] | None] = deque()
+        self._dtmf_ts = 0
+        self._closed = False
+
+    # ---- life cycle -----------------------------------------------------
+
+    @classmethod
+    async def open(cls, pacer: Pacer, ports: PortAllocator | None = None, host: str = "0.0.0.0",
+                   port: int | None = None, **options) -> MediaSession:
+        """Bind a UDP port (``port``, or the next free even port of ``ports``) and start pacing."""
+        session = cls(pacer, **options)
+        loop = asyncio.get_running_loop()
+        attempts = 0
+        while True:
+            if port is not None:
+                candidate = port
+            elif ports is not None:
+                try:
+                    candidate = ports.allocate()
+                except PortsExhausted as exc:
+                    raise MediaError(str(exc)) from exc
+            else:
+                candidate = 0
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: _Protocol(session), local_addr=(host, candidate))
+                break
+            except OSError as exc:
+                if ports is not None and port is None:
+                    # Taken by another process: keep it marked as used so it is not retried soon.
+                    attempts += 1
+                    if attempts < 64:
+                        continue
+                raise MediaError(f"cannot bind RTP port {candidate} on {host}: {exc}") from exc
+        session._transport = transport
+        session._ports = ports if port is None else None
+        session.local_port = transport.get_extra_info("sockname")[1]
+        pacer.add(session)
+        return session
+
+    async def close(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.pacer.discard(self)
+        if self._transport is not None:
+            self._transport.close()
+        if self._ports is not None:
+            self._ports.release(self.local_port)
+        self._stop_all(completed=False)
+        self._dtmf_out.clear()
+        self._put(_CLOSED)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    async def __aenter__(self) -> MediaSession:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()
+
+    # ---- negotiation ----------------------------------------------------
+
+    @property
+    def remote(self) -> tuple[str, int] | None:
+        """Where packets go now: the latched source, else the SDP address."""
+        return self._latched or self._remote
+
+    def set_remote(self, address: str, port: int, *, codec: str | int | None = None,
+                   dtmf_payload_type: int | None = -1, sending: bool = True) -> None:
+        """Apply a (re-)negotiated answer: new target (drops the latch), codec, DTMF type, hold."""
+        self._sdp_remote = (address, port)
+        self._remote = (address, port) if address not in ("0.0.0.0", "::") and port else None
+        self._latched = None
+        if codec is not None:
+            self.codec = codec_for(codec)
+        if dtmf_payload_type != -1:
+            self.dtmf_payload_type = dtmf_payload_type
+        self.sending = sending and self._remote is not None
+
+    def apply_sdp(self, remote: SessionDescription) -> None:
+        """Follow the peer's SDP (offer or answer) from ``sip_gateway.sdp``."""
+        address, port = remote.rtp_address
+        te = remote.audio.telephone_event
+        direction = remote.audio_direction
+        self.set_remote(address, port, codec=remote.codec.name,
+                        dtmf_payload_type=te.payload_type if te else None,
+                        sending=direction in ("sendrecv", "recvonly"))
+
+    # ---- inbound --------------------------------------------------------
+
+    def _datagram_received(self, data: bytes, addr) -> None:
+        if self._closed:
+            return
+        stats = self.stats
+        try:
+            packet = parse_rtp(data)
+        except RtpParseError:
+            stats.malformed += 1
+            return
+        now = time.monotonic()
+        pt = packet.payload_type
+        if pt != self.codec.payload_type and pt != self.dtmf_payload_type and pt != CN_PAYLOAD_TYPE:
+            stats.foreign += 1
+            return
+        if self.symmetric:
+            source = (addr[0], addr[1])
+            if self._latched != source:
+                if self._latched is not None and now - self._last_in < self.relatch_after:
+                    stats.foreign += 1  # another source while the caller is talking: not ours
+                    return
+                self._latched = source
+        self._last_in = now
+        stats.packets_in += 1
+        stats.bytes_in += len(packet.payload)
+        if packet.ssrc != self._remote_ssrc:
+            if self._remote_ssrc is not None:
+                for p in self._jb.reset():  # a new stream (transfer, re-INVITE): flush the old one
+                    self._deliver(p, now)
+            self._remote_ssrc = packet.ssrc
+            stats.reset_transit()
+        if pt == self.codec.payload_type:
+            stats.update_jitter(packet.timestamp, now)
+        for p in self._jb.push(packet.sequence, packet, now):
+            self._deliver(p, now)
+
+    def _deliver(self, packet: RtpPacket, now: float) -> None:
+        pt = packet.payload_type
+        if pt == self.codec.payload_type:
+            pcm = self.codec.decode(packet.payload)
+            self._put(Frame(pcm, packet.timestamp))
+            if self._inband is not None:
+                for ev in self._inband.feed(pcm, packet.timestamp):
+                    self._dtmf(ev)
+        elif pt == self.dtmf_payload_type:
+            if self._inband is not None and self._inband_auto:
+                self._inband = None  # the peer speaks RFC 4733: trust it alone
+            for ev in self._rfc4733.feed(packet, now):
+                self._dtmf(ev)
+
+    def _dtmf(self, ev: DtmfEvent) -> None:
+        self.stats.dtmf_events += 1
+        self._put(ev)
+
+    def _put(self, item) -> None:
+        q = self._queue
+        if q.full():
+            # The consumer fell behind: drop the oldest, keep the call live.
+            q.get_nowait()
+            self.stats.dropped_frames += 1
+        q.put_nowait(item)
+
+    async def receive(self) -> Frame | DtmfEvent | None:
+        """The next frame or key press; None once the session is closed."""
+        if self._closed and self._queue.empty():
+            return None
+        item = await self._queue.get()
+        if item is _CLOSED:
+            self._queue.put_nowait(_CLOSED)  # wake other readers too
+            return None
+        return item
+
+    async def __aiter__(self) -> AsyncIterator[Frame | DtmfEvent]:
+        while (item := await self.receive()) is not None:
+            yield item
+
+    # ---- outbound -------------------------------------------------------
+
+    def play(self, pcm: bytes) -> Playback:
+        """Queue 8 kHz PCM16 audio; it starts after what is already queued."""
+        if self._closed:
+            raise MediaError("session is closed")
+        playback = Playback(pcm, self.codec, asyncio.get_running_loop())
+        if not pcm:
+            playback._finish(True)
+            return playback
+        if not self._playbacks:
+            self._marker = True  # RFC 3551: marker on the first packet of a talkspurt
+        self._playbacks.append(playback)
+        return playback
+
+    def stop_playback(self) -> None:
+        """Barge-in: drop all queued audio now; the next tick sends silence."""
+        self._stop_all(completed=False)
+
+    def _stop_all(self, completed: bool) -> None:
+        while self._playbacks:
+            self._playbacks.popleft()._finish(completed)
+
+    @property
+    def playing(self) -> bool:
+        return bool(self._playbacks)
+
+    def send_dtmf(self, digits: str, duration_ms: int = 100, gap_ms: int = 60) -> None:
+        """Queue RFC 4733 key presses (needs a negotiated telephone-event type)."""
+        if self.dtmf_payload_type is None:
+            raise MediaError("the peer did not negotiate telephone-event")
+        for digit in digits:
+            self._dtmf_out.extend(telephone_event_payloads(digit, duration_ms))
+            self._dtmf_out.extend([None] * max(1, gap_ms // 20))
+
+    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
+        """Called by the pacer every 20 ms: send one packet. Returns whether it sent."""
+        if self._first_tick is None:
+            self._first_tick = tick
+        if self._jb:  # release what waited too long for a lost packet
+            for p in self._jb.poll(now):
+                self._deliver(p, now)
+        for ev in self._rfc4733.expire(now):
+            self._dtmf(ev)
+        target = self._latched or self._remote
+        if target is None or not self.sending or self._transport is None:
+            return False
+        self.stats.send_lateness.add((now - deadline) * 1000)
+        timestamp = (self._ts_base + (tick - self._first_tick) * FRAME_SAMPLES) & 0xFFFFFFFF
+        marker = False
+        if self._dtmf_out:
+            item = self._dtmf_out.popleft()
+            if item is not None:
+                payload, marker = item
+                if marker:
+                    self._dtmf_ts = timestamp  # all packets of one press carry its start time
+                data = build_rtp(self.dtmf_payload_type or 101, self._seq, self._dtmf_ts, self.ssrc,
+                                 payload, marker)
+                return self._send(data, target, len(payload))
+        payload = None
+        while self._playbacks:
+            current = self._playbacks[0]
+            payload = current._next_payload(self.codec)
+            if payload is not None:
+                if current._offset >= len(current._encoded):
+                    self._playbacks.popleft()._finish(True)
+                break
+            self._playbacks.popleft()._finish(True)
+        if payload is None:
+            payload = self.codec.silence
+        else:
+            marker, self._marker = self._marker, False
+        data = build_rtp(self.codec.payload_type, self._seq, timestamp, self.ssrc, payload, marker)
+        return self._send(data, target, len(payload))
+
+    def _send(self, data: bytes, target: tuple[str, int], payload_len: int) -> bool:
+        self._seq = (self._seq + 1) & 0xFFFF
+        try:
+            self._transport.sendto(data, target)
+        except OSError:
+            self.stats.send_errors += 1
+            return False
+        self.stats.packets_out += 1
+        self.stats.bytes_out += payload_len
+        return True
+
+    def snapshot(self) -> SessionStats:
+        """The counters with the jitter buffer's loss figures folded in."""
+        c = self._jb.counters
+        self.stats.lost, self.stats.late, self.stats.duplicates = c.lost, c.late, c.duplicates
+        return self.stats
