@@ -7,6 +7,7 @@ go on: a malformed packet never reaches the dialog layer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -91,14 +92,14 @@ _CANONICAL["www-authenticate"] = "WWW-Authenticate"
 
 # Headers whose comma-separated values are separate entries (RFC 3261 §7.3.1).
 _MULTI = {"Via", "Route", "Record-Route", "Contact", "Allow", "Supported", "Require", "Accept"}
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~")
+
+
+_NAMES = {**_CANONICAL, **COMPACT}  # lower-case or compact name → canonical name
+_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 
 
 def canonical_name(name: str) -> str:
-    low = name.lower()
-    if len(low) == 1 and low in COMPACT:
-        return COMPACT[low]
-    return _CANONICAL.get(low, name)
+    return _NAMES.get(name.lower(), name)
 
 
 class Headers:
@@ -107,25 +108,26 @@ class Headers:
     __slots__ = ("_items",)
 
     def __init__(self, items: list[tuple[str, str]] | None = None) -> None:
-        self._items: list[tuple[str, str]] = []
+        self._items: list[tuple[str, str, str]] = []  # (name, value, lower-case canonical name)
         for name, value in items or ():
             self.add(name, value)
 
     def add(self, name: str, value: str) -> None:
         if "\r" in value or "\n" in value:
             raise ValueError(f"header {name} value contains a line break")
-        self._items.append((canonical_name(name), value))
+        canon = canonical_name(name)
+        self._items.append((canon, value, canon.lower()))
 
     def get(self, name: str, default: str | None = None) -> str | None:
         key = canonical_name(name).lower()
-        for n, v in self._items:
-            if n.lower() == key:
+        for _, v, k in self._items:
+            if k == key:
                 return v
         return default
 
     def get_all(self, name: str) -> list[str]:
         key = canonical_name(name).lower()
-        return [v for n, v in self._items if n.lower() == key]
+        return [v for _, v, k in self._items if k == key]
 
     def set(self, name: str, value: str) -> None:
         self.remove(name)
@@ -133,21 +135,21 @@ class Headers:
 
     def replace_first(self, name: str, value: str) -> None:
         key = canonical_name(name).lower()
-        for i, (n, _) in enumerate(self._items):
-            if n.lower() == key:
-                self._items[i] = (n, value)
+        for i, (n, _, k) in enumerate(self._items):
+            if k == key:
+                self._items[i] = (n, value, k)
                 return
         self.add(name, value)
 
     def remove(self, name: str) -> None:
         key = canonical_name(name).lower()
-        self._items = [(n, v) for n, v in self._items if n.lower() != key]
+        self._items = [item for item in self._items if item[2] != key]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self.get(name) is not None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._items)
+        return ((n, v) for n, v, _ in self._items)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -242,6 +244,8 @@ def split_commas(value: str) -> list[str]:
     """Split a header value on commas outside quotes and angle brackets."""
     if "," not in value:
         return [value.strip()]
+    if '"' not in value and "<" not in value:
+        return [p for p in (part.strip() for part in value.split(",")) if p]
     parts, depth, quoted, start = [], 0, False, 0
     i = 0
     while i < len(value):
@@ -372,7 +376,7 @@ def parse_cseq(text: str) -> CSeq:
     method = method.strip()
     if not number.isdigit() or len(number) > 10 or int(number) >= 2**31 or not method:
         raise SipParseError(f"bad CSeq {text[:40]!r}")
-    if not set(method) <= _TOKEN_CHARS:
+    if not _TOKEN.fullmatch(method):
         raise SipParseError(f"bad CSeq method {method[:20]!r}")
     return CSeq(int(number), method)
 
@@ -551,20 +555,21 @@ def parse_message(data: bytes) -> SipMessage:
     lines = _header_lines(head)
     start = lines[0]
     headers = Headers()
+    items = headers._items  # filled directly: values cannot hold line breaks here
     for line in lines[1:]:
         if "\r" in line:
             raise SipParseError("bare CR inside a header line")
         name, colon, value = line.partition(":")
         name = name.strip()
-        if not colon or not name or not set(name) <= _TOKEN_CHARS:
+        if not colon or not _TOKEN.fullmatch(name):
             raise SipParseError(f"bad header line {line[:40]!r}")
         value = value.strip()
-        canon = canonical_name(name)
+        canon = _NAMES.get(name.lower(), name)
+        key = canon.lower()
         if canon in _MULTI and "," in value:
-            for part in split_commas(value):
-                headers.add(canon, part)
+            items.extend((canon, part, key) for part in split_commas(value))
         else:
-            headers.add(canon, value)
+            items.append((canon, value, key))
     msg = _parse_start_line(start, headers, body)
     _check(msg)
     return msg
@@ -585,7 +590,7 @@ def _parse_start_line(start: str, headers: Headers, body: bytes) -> SipMessage:
     method, uri, version = parts
     if version != "SIP/2.0":
         raise SipParseError(f"unsupported version {version[:20]!r}")
-    if not method or not set(method) <= _TOKEN_CHARS:
+    if not _TOKEN.fullmatch(method):
         raise SipParseError(f"bad method {method[:20]!r}")
     if ":" not in uri:
         raise SipParseError(f"bad Request-URI {uri[:60]!r}")
