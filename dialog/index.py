@@ -52,11 +52,10 @@ def syllable_key(syllable: str) -> str:
 
 def initial_key(stripped: str) -> str:
     """Merge the initial consonants that regional speech and recognisers confuse (tr/ch, s/x, d/gi/r/v, l/n)."""
-    s = stripped.replace("y", "i")
     for a, b in _PHONETIC_INITIAL:
-        if s.startswith(a):
-            return b + s[len(a) :]
-    return s
+        if stripped.startswith(a):
+            return b + stripped[len(a) :]
+    return stripped
 
 
 def _rhyme(syllable: str) -> str:

@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -58,7 +59,7 @@ ANSWER_MARGIN = 0.10
 CLOSE = 0.05
 MAX_CANDIDATES = 5
 MAX_OFFERED = 3
-SHORTLIST = 60
+SHORTLIST = 40
 
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
@@ -105,6 +106,40 @@ class _Position:
     weight: float  # IDF of its most likely reading; 0 for fillers and question words
 
 
+@dataclass(slots=True)
+class _Query:
+    """An utterance ready for scoring: per catalogue word where it may have been heard."""
+
+    positions: list[_Position]
+    weights: list[float]
+    total: float  # summed weight of the content positions
+    heard: dict[str, list[tuple[int, float]]]  # catalogue word -> [(position, confidence)]
+    postings: list[np.ndarray]
+    posting_weights: list[np.ndarray]
+
+    @classmethod
+    def build(
+        cls, positions: list[_Position], index: SyllableIndex, postings_of: dict[str, np.ndarray]
+    ) -> _Query:
+        heard: dict[str, list[tuple[int, float]]] = {}
+        postings: list[np.ndarray] = []
+        posting_weights: list[np.ndarray] = []
+        for i, pos in enumerate(positions):
+            for key, conf in pos.alts:
+                heard.setdefault(key, []).append((i, conf))
+                if pos.weight > 0.0:
+                    idx = postings_of.get(key)
+                    if idx is not None:
+                        postings.append(idx)
+                        posting_weights.append(np.full(len(idx), conf * index.idf(key)))
+        weights = [p.weight for p in positions]
+        return cls(positions, weights, sum(weights), heard, postings, posting_weights)
+
+    def ignored_weight(self, ignore: frozenset[str]) -> float:
+        """Weight of the positions whose likeliest reading is a word every option shares."""
+        return sum(p.weight for p in self.positions if p.alts and p.alts[0][0] in ignore)
+
+
 class Matcher:
     """Matches caller utterances against a procedure catalogue (built once, then read-only)."""
 
@@ -138,18 +173,37 @@ class Matcher:
         self._pairs: list[frozenset[tuple[str, str]]] = []
         for text in texts:
             keys = [k for k in text.keys if k not in FUNCTION_WORDS]
-            self._content.append({k: self._index.idf(k) for k in keys})
+            # Caller fillers ("làm", "cho con") are not what identifies a procedure, even
+            # inside a staff alias ("làm khai sinh cho con"): they weigh nothing here either.
+            self._content.append({k: self._index.idf(k) for k in keys if k not in STOPWORDS})
             self._pairs.append(frozenset(zip(keys, keys[1:], strict=False)))
         self._vocab = [
             frozenset(content) | keywords[text.record]
             for content, text in zip(self._content, texts, strict=True)
         ]
-        self._mass = np.array([sum(c.values()) for c in self._content], dtype=float)
-        self._min_mass = np.full(len(self._records), np.inf)
-        for t, text in enumerate(texts):
-            self._min_mass[text.record] = min(self._min_mass[text.record], max(self._mass[t], 1e-9))
-        self._topic_phrases = [tuple(p.split()) for ps in topic_phrases().values() for p in ps]
-        self._stripped_stopwords = frozenset(strip_diacritics(w) for w in STOPWORDS)
+        self._mass = np.array([max(sum(c.values()), 1e-9) for c in self._content], dtype=float)
+        self._text_record = np.array([text.record for text in texts], dtype=np.int32)
+        text_postings: dict[str, list[int]] = defaultdict(list)
+        for t, vocab in enumerate(self._vocab):
+            for k in vocab:
+                text_postings[k].append(t)
+        self._text_postings = {k: np.asarray(v, dtype=np.int32) for k, v in text_postings.items()}
+        self._phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        self._stripped_phrases: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrases in topic_phrases().values():
+            for p in phrases:
+                words = tuple(p.split())
+                self._phrases[words[0]].append(words)
+                bare = tuple(strip_diacritics(w) for w in words)
+                if len(words) > 1 or bare == words:  # one stripped syllable is too ambiguous ("phi")
+                    self._stripped_phrases[bare[0]].append(bare)
+        # Without marks "dang" may be the filler "đang" or the common "đăng" (ký): it is a
+        # filler only when no frequent catalogue word is written that way.
+        common = max(3, 0.02 * len(self._records))
+        spelled_content = {
+            strip_diacritics(k) for k, df in self._index.df.items() if df >= common and k not in STOPWORDS
+        }
+        self._unmarked_fillers = frozenset(strip_diacritics(w) for w in STOPWORDS) - spelled_content
 
     def __len__(self) -> int:
         return len(self._records)
@@ -160,7 +214,7 @@ class Matcher:
 
     # -- query side ------------------------------------------------------------------------
 
-    def _positions(self, words: list[str]) -> list[_Position]:
+    def _query(self, words: list[str]) -> _Query:
         unmarked = all(w == strip_diacritics(w) for w in words)
         question = self._question_positions(words, unmarked)
         index = self._index
@@ -169,7 +223,7 @@ class Matcher:
             k = syllable_key(w)
             if k in FUNCTION_WORDS:
                 continue  # weightless on both sides; dropping it lets "cho con" pair like "con"
-            filler = k in STOPWORDS or (unmarked and k in self._stripped_stopwords)
+            filler = k in STOPWORDS or (unmarked and k in self._unmarked_fillers)
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
             if filler or i in question:
@@ -184,98 +238,103 @@ class Matcher:
             else:
                 weight = index.unknown_idf
             out.append(_Position(alts, weight))
-        return out
+        return _Query.build(out, self._index, self._text_postings)
 
     def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
         probe = [strip_diacritics(w) for w in words] if unmarked else words
+        table = self._stripped_phrases if unmarked else self._phrases
         hit: set[int] = set()
-        for phrase in self._topic_phrases:
-            p = [strip_diacritics(x) for x in phrase] if unmarked else list(phrase)
-            if unmarked and len(p) < 2 and p[0] != phrase[0]:
-                continue  # one stripped syllable is too ambiguous ("phi")
-            n = len(p)
-            for i in range(len(probe) - n + 1):
-                if probe[i : i + n] == p:
-                    hit.update(range(i, i + n))
+        for i, w in enumerate(probe):
+            for phrase in table.get(w, ()):
+                if tuple(probe[i : i + len(phrase)]) == phrase:
+                    hit.update(range(i, i + len(phrase)))
         return hit
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def _shortlist(self, positions: list[_Position], allowed: np.ndarray | None) -> np.ndarray:
-        n = len(self._records)
-        acc = np.zeros(n)
-        total = 0.0
-        for pos in positions:
-            if pos.weight <= 0.0 or not pos.alts:
-                total += pos.weight
-                continue
-            total += pos.weight
-            best = np.zeros(n)
-            for key, conf in pos.alts:
-                idx = self._index.postings.get(key)
-                if idx is not None:
-                    best[idx] = np.maximum(best[idx], conf * self._index.idf(key))
-            acc += best
+    def _shortlist(self, query: _Query, allowed: np.ndarray | None) -> np.ndarray:
+        """Texts worth scoring exactly: IDF-weighted overlap from the postings in one
+        bincount (a position's readings add up here, an over-count that only affects the
+        shortlist), turned into rough precision and recall."""
+        n = len(self._texts)
+        if query.postings:
+            acc = np.bincount(
+                np.concatenate(query.postings), weights=np.concatenate(query.posting_weights), minlength=n
+            )
+        else:
+            acc = np.zeros(n)
         if allowed is not None:
-            acc = np.where(allowed, acc, 0.0)
-        if total <= 0.0:
-            return np.flatnonzero(acc > 0) if allowed is None else np.flatnonzero(allowed)
-        approx = acc / total * np.sqrt(np.minimum(1.0, acc / self._min_mass))
+            acc = np.where(allowed[self._text_record], acc, 0.0)
+        if query.total <= 0.0:
+            return np.flatnonzero(acc > 0) if allowed is None else np.flatnonzero(allowed[self._text_record])
+        approx = np.minimum(acc / query.total, 1.0) * np.minimum(1.0, acc / self._mass)
         k = min(SHORTLIST, n)
         top = np.argpartition(-approx, k - 1)[:k] if k < n else np.arange(n)
         return top[approx[top] > 0]
 
-    def _fit(self, t: int, positions: list[_Position], ignore: frozenset[str]) -> float:
+    def _fit(self, t: int, q: _Query, ignore: frozenset[str]) -> float:
         content = self._content[t]
-        pairs = self._pairs[t]
-        vocab = self._vocab[t]
-        idf = self._index.idf
-        num = den = 0.0  # precision over what the caller said
+        heard = q.heard
+        weights = q.weights
+        # Best reading per content position, and per text word its best confidence.
+        pos_best: dict[int, tuple[float, str]] = {}
         best_conf: dict[str, float] = {}
-        heard_at: dict[str, list[int]] = {}
-        last = len(positions) - 1
-        for i, pos in enumerate(positions):
-            match_conf, match_key = 0.0, None
-            for key, conf in pos.alts:
-                if key not in vocab:
-                    continue
-                if pos.weight <= 0.0:
-                    # A filler or question word counts only as part of a word pair of this
-                    # text: "con" in "nhận con nuôi", "chú" in "thường chú", not "mất" in
-                    # "hộ chiếu mất bao lâu".
-                    before = i > 0 and any((k, key) in pairs for k, _ in positions[i - 1].alts)
-                    after = i < last and any((key, k) in pairs for k, _ in positions[i + 1].alts)
-                    if not (before or after):
-                        continue
-                if conf > best_conf.get(key, 0.0):
-                    best_conf[key] = conf
-                heard_at.setdefault(key, []).append(i)
-                if conf > match_conf:
-                    match_conf, match_key = conf, key
-            if pos.weight <= 0.0 or (ignore and pos.alts and pos.alts[0][0] in ignore):
+        for key in self._vocab[t]:
+            hits = heard.get(key)
+            if not hits or key in ignore:
                 continue
-            if match_key is not None and match_key not in ignore:
-                w = content.get(match_key) or pos.weight
-                num += match_conf * w
-                den += w
-            else:
-                den += pos.weight
-        precision = num / den if den > 0 else 1.0
+            for i, conf in hits:
+                if weights[i] <= 0.0:
+                    continue  # fillers count only inside a word pair, below
+                if key in content and conf > best_conf.get(key, 0.0):
+                    best_conf[key] = conf
+                if conf > pos_best.get(i, (0.0, ""))[0]:
+                    pos_best[i] = (conf, key)
+        # Pairs of the text's words heard side by side: coherence, and the only way a
+        # filler or question word counts ("con" in "nhận con nuôi", "chú" in "thường
+        # chú", but not "mất" in "hộ chiếu mất bao lâu").
+        pair_num = pair_den = 0.0
+        idf = self._index.idf
+        for a, b in self._pairs[t]:
+            ha, hb = heard.get(a), heard.get(b)
+            if not ha or not hb or a in ignore or b in ignore:
+                continue
+            w = idf(a) + idf(b)
+            pair_den += w
+            after = {i: c for i, c in hb}
+            adjacent = False
+            for i, ca in ha:
+                cb = after.get(i + 1)
+                if cb is None:
+                    continue
+                adjacent = True
+                if a in content and ca > best_conf.get(a, 0.0):
+                    best_conf[a] = ca
+                if b in content and cb > best_conf.get(b, 0.0):
+                    best_conf[b] = cb
+            if adjacent:
+                pair_num += w
+        # Precision over what the caller said.
+        num = 0.0
+        den = q.total
+        for i, (conf, key) in pos_best.items():
+            w = content.get(key) or weights[i]
+            num += conf * w
+            den += w - weights[i]
+        if ignore:
+            den -= q.ignored_weight(ignore)
+        precision = num / den if den > 1e-9 else 1.0
         # Recall over the text's own words.
-        terms = [(k, w) for k, w in content.items() if k not in ignore]
-        mass = sum(w for _, w in terms)
-        recall = sum(w * best_conf.get(k, 0.0) for k, w in terms) / mass if mass > 0 else 1.0
+        mass = 0.0
+        got = 0.0
+        for k, w in content.items():
+            if k in ignore:
+                continue
+            mass += w
+            got += w * best_conf.get(k, 0.0)
+        recall = got / mass if mass > 0 else 1.0
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
-        # Coherence: pairs of the text's words, both heard, heard side by side.
-        pair_num = pair_den = 0.0
-        for a, b in pairs:
-            pa, pb = heard_at.get(a), heard_at.get(b)
-            if pa and pb and a not in ignore and b not in ignore:
-                w = idf(a) + idf(b)
-                pair_den += w
-                if any(i + 1 in pb for i in pa):
-                    pair_num += w
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
         return math.sqrt(precision * recall) * (0.85 + 0.15 * coherence)
 
@@ -284,7 +343,7 @@ class Matcher:
         norm = normalize(text)
         topic = detect_topic(norm)
         words = apply_synonyms(norm.split())
-        positions = self._positions(words)
+        query = self._query(words)
         allowed: np.ndarray | None = None
         ignore: frozenset[str] = frozenset()
         if among is not None:
@@ -298,13 +357,15 @@ class Matcher:
                     for r in chosen
                 ]
                 ignore = frozenset(set.intersection(*sets))
-        if among is None and all(p.weight <= 0.0 for p in positions):
+        if among is None and query.total <= 0.0:
             return MatchResult("no_match", [], topic, norm)
-        scored: list[tuple[float, float, int]] = []
-        for r in self._shortlist(positions, allowed):
-            fit = max(self._fit(t, positions, ignore) for t in self._texts_of[r])
-            if fit > 0.0:
-                scored.append((fit + self._rank_bonus[r], fit, int(r)))
+        fits: dict[int, float] = {}
+        for t in self._shortlist(query, allowed):
+            fit = self._fit(int(t), query, ignore)
+            r = self._texts[t].record
+            if fit > fits.get(r, 0.0):
+                fits[r] = fit
+        scored = [(fit + self._rank_bonus[r], fit, r) for r, fit in fits.items()]
         scored.sort(key=lambda x: (-x[0], self._records[x[2]].code))
         candidates: list[Candidate] = []
         seen: set[str] = set()
