@@ -95,6 +95,7 @@ _MULTI = {"Via", "Route", "Record-Route", "Contact", "Allow", "Supported", "Requ
 
 
 _NAMES = {**_CANONICAL, **COMPACT}  # lower-case or compact name → canonical name
+_BAD_HOST = re.compile(r'[\s<>"@;]')
 _TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 
 
@@ -299,7 +300,7 @@ def _parse_hostport(text: str, what: str) -> tuple[str, int | None]:
         host, sep, port_text = text.partition(":")
         if not sep:
             port_text = ""
-    if not host or any(c in host for c in ' \t<>"@;'):
+    if not host or _BAD_HOST.search(host):
         raise SipParseError(f"bad host {host!r} in {what}")
     if not port_text:
         return host.lower() if ":" not in host else host, None
