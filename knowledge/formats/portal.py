@@ -12,7 +12,7 @@ from knowledge.parsing.levels import parse_levels
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.results import parse_result
 from knowledge.parsing.steps import parse_steps
-from knowledge.parsing.text import clean_block, clean_inline
+from knowledge.parsing.text import clean_block, clean_inline, strip_page_footer
 from knowledge.records import ProcedureRecord
 
 # Present in every crawled record; two of them identify the format.
@@ -44,7 +44,7 @@ def parse_portal(obj: Mapping) -> ProcedureRecord:
         agency=clean_inline(field("co_quan_thuc_hien")) or clean_inline(field("co_quan_co_tham_quyen")),
         submit_place=clean_block(field("dia_chi_tiep_nhan")),
         steps=parse_steps(field("trinh_tu_thuc_hien")),
-        conditions=clean_block(field("yeu_cau_dieu_kien")),
+        conditions=clean_block(strip_page_footer(field("yeu_cau_dieu_kien"))),
         result=parse_result(field("ket_qua_xu_ly")),
         source_url=clean_inline(field("detail_url")),
         decision=clean_inline(field("so_quyet_dinh")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.parsing.durations import Duration, format_number, is_no_limit, match_duration
+from knowledge.parsing.durations import Duration, format_number, is_no_limit, match_duration, without_zero
 from knowledge.parsing.fees import AMOUNT, FREE, NO_INFO, Fee, amount_fee, closing_paren, review_flags
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.text import clean_inline, strip_placeholder
@@ -74,8 +74,11 @@ def row_starts(body: str) -> list[re.Match[str]]:
 def parse_row(kind: ChannelKind, cells: str) -> Parsed[Channel]:
     """One row without its label: time, fee (+ its bracketed note), description."""
     flags: list[str] = []
-    duration, pos = _read_time(cells, flags)
+    duration, pos, fee_from_note = _read_time(cells, flags)
+    duration = without_zero(duration, flags)
     fee, pos = _read_fee(cells, pos, flags)
+    if fee_from_note is not None:
+        fee = Fee(fee.text, fee_from_note)
     note = strip_placeholder(cells[pos:])
     channel = Channel(
         channel=kind, time_text=duration.text, days=duration.days, day_kind=duration.day_kind,
@@ -84,48 +87,59 @@ def parse_row(kind: ChannelKind, cells: str) -> Parsed[Channel]:
     return Parsed(channel, flags)
 
 
-def _read_time(cells: str, flags: list[str]) -> tuple[Duration, int]:
-    cells_l = cells.lstrip()
-    pos = len(cells) - len(cells_l)
+def _read_time(cells: str, flags: list[str]) -> tuple[Duration, int, int | None]:
+    """The time cell, where it ends, and a fee amount read from the fee's note
+    when the time was glued to the fee."""
+    pos = len(cells) - len(cells.lstrip())
     found = match_duration(cells, pos)
     if found:
-        return found
+        return found[0], found[1], None
     if cells.startswith(NO_INFO, pos):
-        return Duration(), pos + len(NO_INFO)
-    bare = re.match(r"\d+(?:\.\d+)?", cells[pos:])
-    if bare:
+        return Duration(), pos + len(NO_INFO), None
+    if re.match(r"\d", cells[pos:]):
         return _split_bare_number(cells, pos, flags)
     fee_at = _FEE_START.search(cells, pos)
     stop = fee_at.start() if fee_at else len(cells)
     text = clean_inline(cells[pos:stop])
     if not is_no_limit(text):
         flags.append("time_unparsed")
-    return Duration(text), stop
+    return Duration(text), stop, None
 
 
-def _split_bare_number(cells: str, pos: int, flags: list[str]) -> tuple[Duration, int]:
+def _split_bare_number(cells: str, pos: int, flags: list[str]) -> tuple[Duration, int, int | None]:
     """A time with no unit ("1Miễn phí"), possibly glued to a fee amount
-    ("120,000 VNĐ" = time 1 + fee 20,000). Only an unambiguous split is taken."""
+    ("120,000 VNĐ" = time 1 + fee 20,000). Only an unambiguous split is taken;
+    returns the duration, where the fee starts, and a fee read from the note."""
     money = AMOUNT.match(cells, pos)
     if not money:
         digits = re.match(r"\d+(?:\.\d+)?", cells[pos:]).group()
         value = float(digits)
         flags.append("time_unit_missing")
-        return Duration(format_number(value), value, None), pos + len(digits)
+        return Duration(format_number(value), value, None), pos + len(digits), None
     digits = money.group("amount")
-    splits = []
-    for k in range(1, len(digits)):
-        time_part, fee_part = digits[:k], digits[k:]
-        if _GROUPED.fullmatch(fee_part) and time_part.isdigit():
-            splits.append(k)
-    if len(splits) == 1:
-        k = splits[0]
-        value = float(digits[:k])
-        flags.append("time_unit_missing")
-        return Duration(format_number(value), value, None), pos + k
-    # "120 VNĐ" could be 1 + 20 or 12 + 0: do not guess either number.
-    flags.append("time_fee_glued")
-    return Duration(), pos
+    candidates = [k for k in range(1, len(digits)) if re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})*|0", digits[k:])]
+    grouped = [k for k in candidates if _GROUPED.fullmatch(digits[k:])]
+    fee_override = None
+    if len(grouped) == 1:
+        k = grouped[0]
+    else:
+        # "120 VNĐ(20.000 vnđ/tờ khai)": 1 + 20 or 12 + 0? The note settles it
+        # when exactly one split's fee matches an amount in it (the portal
+        # stored that fee in thousands).
+        note_end = _fee_end(cells, money.end())
+        amounts = set(amounts_in(cells[money.end():note_end]))
+        confirmed = [
+            (k, a) for k in candidates for a in (int(digits[k:]), int(digits[k:]) * 1000)
+            if int(digits[k:]) > 0 and a in amounts
+        ]
+        if len({k for k, _ in confirmed}) != 1:
+            flags.append("time_fee_glued")
+            return Duration(), pos, None
+        k, fee_override = confirmed[0]
+        flags.append("fee_from_note")
+    value = float(digits[:k])
+    flags.append("time_unit_missing")
+    return Duration(format_number(value), value, None), pos + k, fee_override
 
 
 def _read_fee(cells: str, pos: int, flags: list[str]) -> tuple[Fee, int]:
@@ -155,6 +169,14 @@ def _read_fee(cells: str, pos: int, flags: list[str]) -> tuple[Fee, int]:
         if f not in flags:
             flags.append(f)
     return fee, end
+
+
+def amounts_in(text: str) -> list[int]:
+    """Whole-đồng amounts written in a note: "20.000 vnđ" -> 20000."""
+    out = []
+    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[.,]\d{3})+(?![\d])", text):
+        out.append(int(re.sub(r"[.,]", "", m.group())))
+    return out
 
 
 def _fee_end(cells: str, start: int) -> int:

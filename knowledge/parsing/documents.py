@@ -50,10 +50,15 @@ def parse_documents(text: str | None) -> Parsed[list[Document]]:
             tail = ""
         for row in rows:
             doc = parse_row(row, heading)
+            if not doc.value.name:
+                # "...name Tên giấy tờ...Số lượng****1 bản chính": the source
+                # put the document's name where a heading goes.
+                doc.value.name = heading or clean_inline(row)
+                doc.flag("document_name_in_heading")
             result.value.append(doc.value)
             for f in doc.flags:
                 result.flag(f)
-        if tail and clean_inline(tail):
+        if clean_name(tail):
             # A last row without a quantity (the crawl often cuts it).
             result.value.append(Document(name=clean_name(tail), group=heading))
             result.flag("document_quantity_missing")
@@ -129,16 +134,26 @@ def form_start(text: str) -> int | None:
     codes = [m.end() for m in _CODE_END.finditer(text)]
     if codes and codes[-1] < len(text) and not text[codes[-1]].isspace():
         return codes[-1]
-    # No form word: the last glued boundary (punctuation or a case change).
+    # No form word: the last glued boundary (punctuation, a case change, or a
+    # word glued to a numbered file name: "theo mẫu1.000312.docx").
+    ext_dot = text.rfind(".")
     for i in range(len(text) - 2, 0, -1):
         a, b = text[i - 1], text[i]
         if b.isspace() or a.isspace():
             continue
-        if a in ";:)" or (a in ".," and text.rfind(".") > i) or (
-            a.islower() and b.isupper()
-        ):
+        # "1.nxin..." numbers inside a file name: a dot after a digit is no
+        # boundary unless a capital follows ("2023.NA5.doc").
+        after_word = (i > 1 and not text[i - 2].isdigit()) or b.isupper()
+        numbered = a.islower() and b.isdigit() and _numbered_name(text, i, ext_dot)
+        if a in ";:)" or (a in ".," and after_word and ext_dot > i) or (a.islower() and b.isupper()) or numbered:
             return i
     return None
+
+
+def _numbered_name(text: str, i: int, ext_dot: int) -> bool:
+    """Digits at ``i`` continue with "." or "-" before the extension ("1.000312.docx", "32-Mẫu")."""
+    m = re.match(r"\d+[.-]", text[i:])
+    return bool(m) and i + m.end() - 1 != ext_dot
 
 
 def clean_name(text: str) -> str:

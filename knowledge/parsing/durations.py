@@ -71,8 +71,22 @@ def match_duration(text: str, pos: int = 0) -> tuple[Duration, int] | None:
     return duration_of(read_number(m.group("n")), m.group("unit")), m.end()
 
 
+def without_zero(duration: Duration, flags: list[str]) -> Duration:
+    """A zero processing time says nothing (same day? not filled in?): keep the text only."""
+    if duration.days == 0:
+        flags.append("time_zero")
+        return Duration(duration.text)
+    return duration
+
+
 def parse_duration(text: str | None) -> Parsed[Duration]:
     """One time cell. Unreadable text is kept as ``text`` with a flag, never guessed."""
+    parsed = _parse_duration(text)
+    parsed.value = without_zero(parsed.value, parsed.flags)
+    return parsed
+
+
+def _parse_duration(text: str | None) -> Parsed[Duration]:
     cell = clean_inline(text)
     if not cell:
         return Parsed(Duration())

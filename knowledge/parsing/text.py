@@ -43,3 +43,14 @@ def clean_block(text: str | None) -> str:
 def strip_placeholder(text: str) -> str:
     """Remove embedded "Không có thông tin" runs left by glued table cells."""
     return clean_inline(re.sub(r"Không có thông tin", " ", text))
+
+
+# The portal page's furniture after the last field: keywords, description and
+# the "choose an agency / submit" widget. Captured by the crawl at a field's end.
+_PAGE_FOOTER = re.compile(r"Từ khóa\s*(?::|Không có thông tin|$)|Chọn cơ quan thực hiện")
+
+
+def strip_page_footer(text: str) -> str:
+    """Cut "...Từ khóaKhông có thông tinMô tả...Chọn cơ quan thực hiện...Nộp hồ sơ"."""
+    m = _PAGE_FOOTER.search(text)
+    return text[: m.start()] if m else text
