@@ -27,11 +27,35 @@ _WAYS = {"direct": "trực tiếp", "postal": "qua bưu chính", "online": "tr�
 _CHANNEL_ORDER = ("direct", "postal", "online")
 
 
-def spoken_name(record: ProcedureRecord) -> str:
-    """The name as said after "thủ tục": "Thủ tục đăng ký khai sinh" → "đăng ký khai sinh"."""
+NAME_CHARS = 110  # longer official names are cut at a clause for the phone
+
+_LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện\s+)?(?:tại\s+|ở\s+)?cấp\s[^)]*\)?\s*$", re.IGNORECASE)
+
+
+def spoken_name(record: ProcedureRecord, limit: int = NAME_CHARS) -> str:
+    """The name as said after "thủ tục": "Thủ tục đăng ký khai sinh" → "đăng ký khai sinh".
+
+    The "(thực hiện tại cấp tỉnh)" suffix is dropped, and names longer than
+    ``limit`` (some official names run to a paragraph) are cut at a clause.
+    """
     name = re.sub(r"\s+", " ", record.name).strip().rstrip(".")
-    name = re.sub(r"^(thủ tục|Thủ tục|THỦ TỤC)\s+", "", name)
+    name = re.sub(r"^(?:thủ tục\s*:?\s+)+", "", name, flags=re.IGNORECASE)
+    name = _LEVEL_SUFFIX.sub("", name)
+    if len(name) > limit:
+        name = _cut(name, limit)
+        if name.count("(") > name.count(")"):  # do not leave a parenthesis open
+            name = name[: name.rfind("(")].rstrip(" ,;:-")
     return _lower_first(name)
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at the last ";", ":", "," or word boundary."""
+    head = text[: limit + 1]
+    for marks in (";:", ",", " "):
+        pos = max(head.rfind(m) for m in marks)
+        if pos > limit // 2:
+            return head[:pos].rstrip(" ,;:-")
+    return head[:limit].rstrip(" ,;:-")
 
 
 def _lower_first(text: str) -> str:
@@ -39,6 +63,18 @@ def _lower_first(text: str) -> str:
     if len(text) > 1 and text[0].isupper() and text[1].islower():
         return text[0].lower() + text[1:]
     return text
+
+
+_URL = re.compile(r"\(?[^()\s]*https?://[^\s)]+\)?|\bwww\.[^\s)]+")
+
+
+def _clean(text: str) -> str:
+    """Free text from the portal made speakable: no URLs, no stray spaces."""
+    text = re.sub(r"\([^()]*https?://[^()]*\)", "", text)
+    text = _URL.sub("", text)
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    text = re.sub(r"([,;:])\s*([,.;:])", r"\2", text)
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _sentence(text: str) -> str:
@@ -51,7 +87,7 @@ def _sentence(text: str) -> str:
 
 def _shorten(text: str, limit: int = LONG_TEXT_CHARS) -> str:
     """Whole sentences up to ``limit`` characters (at least the first sentence, cut at a clause)."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _clean(text)
     if len(text) <= limit:
         return text
     sentences = re.split(r"(?<=[.;!?])\s+", text)
@@ -89,8 +125,14 @@ def _join_or(items: list[str]) -> str:
 def place_text(record: ProcedureRecord) -> str:
     """Where to submit, and by which channels."""
     parts: list[str] = []
-    if record.submit_place.strip():
-        parts.append(f"Ông/bà nộp hồ sơ tại {_shorten(record.submit_place).rstrip('.')}.")
+    place = re.sub(
+        r"^(?:nộp\s+)?(?:hồ sơ\s+)?(?:trực tiếp\s+)?(?:tại|ở)\s+",
+        "",
+        _clean(record.submit_place),
+        flags=re.IGNORECASE,
+    )
+    if place:
+        parts.append(f"Ông/bà nộp hồ sơ tại {_shorten(place).rstrip('.')}.")
     elif record.agency.strip():
         parts.append(f"Cơ quan giải quyết là {_shorten(record.agency).rstrip('.')}.")
     elif record.levels:
@@ -105,6 +147,26 @@ def place_text(record: ProcedureRecord) -> str:
     return " ".join(parts)
 
 
+def _per_channel(values: list[tuple[str, str]]) -> str:
+    """ "khi nộp trực tiếp hoặc qua bưu chính là X, khi nộp trực tuyến là Y" (channels grouped by value)."""
+    grouped: dict[str, list[str]] = {}
+    for channel, value in values:
+        way = _WAYS.get(channel, CHANNEL_LABELS_VI.get(channel, channel))
+        if way not in grouped.setdefault(value, []):
+            grouped[value].append(way)
+    return ", ".join(f"khi nộp {_join_or(ways)} là {value}" for value, ways in grouped.items())
+
+
+def _varies_within_channel(values: list[tuple[str, object]]) -> bool:
+    """The same channel listed with different figures: the portal's per-case rows."""
+    seen: dict[str, object] = {}
+    for channel, value in values:
+        if channel in seen and seen[channel] != value:
+            return True
+        seen[channel] = value
+    return len({v for _, v in values}) > 3
+
+
 def time_text(record: ProcedureRecord) -> str:
     """The processing time, one figure when every channel agrees."""
     timed = [c for c in _ordered(record.channels) if c.days is not None]
@@ -113,12 +175,15 @@ def time_text(record: ProcedureRecord) -> str:
         if len(distinct) == 1:
             days, kind = distinct[0]
             return f"Thời gian giải quyết là {days_words(days, kind)}."
-        per = [
-            f"nộp {_WAYS.get(c.channel, CHANNEL_LABELS_VI.get(c.channel, c.channel))} là "
-            f"{days_words(c.days, c.day_kind)}"
-            for c in timed
-        ]
-        return f"Thời gian giải quyết khi {', khi '.join(dict.fromkeys(per))}."
+        if _varies_within_channel([(c.channel, (c.days, c.day_kind)) for c in timed]):
+            low = min(timed, key=lambda c: c.days)
+            high = max(timed, key=lambda c: c.days)
+            return (
+                f"Thời gian giải quyết tùy trường hợp, từ {days_words(low.days, low.day_kind)} "
+                f"đến {days_words(high.days, high.day_kind)}."
+            )
+        per = _per_channel([(c.channel, days_words(c.days, c.day_kind)) for c in timed])
+        return f"Thời gian giải quyết {per}."
     described = next((c.time_text for c in record.channels if c.time_text.strip()), "")
     if described:
         return f"Thời gian giải quyết: {_shorten(described).rstrip('.')}."
@@ -133,8 +198,12 @@ def fee_text(record: ProcedureRecord) -> str:
         if len(distinct) == 1:
             fee = distinct[0]
             return "Thủ tục này miễn phí." if fee == 0 else f"Lệ phí là {money_text(fee)}."
-        per = [f"nộp {_WAYS.get(c.channel, c.channel)} là {money_text(c.fee_vnd)}" for c in known]
-        return f"Lệ phí khi {', khi '.join(dict.fromkeys(per))}."
+        if _varies_within_channel([(c.channel, c.fee_vnd) for c in known]):
+            low, high = min(distinct), max(distinct)
+            if low == 0:
+                return f"Lệ phí tùy trường hợp, có trường hợp miễn phí, cao nhất là {money_text(high)}."
+            return f"Lệ phí tùy trường hợp, từ {money_text(low)} đến {money_text(high)}."
+        return f"Lệ phí {_per_channel([(c.channel, money_text(c.fee_vnd)) for c in known])}."
     described = next((c.fee_text for c in record.channels if c.fee_text.strip()), "")
     if described:
         return f"Lệ phí: {_shorten(described, 160).rstrip('.')}."
@@ -207,16 +276,24 @@ def topic_answer(record: ProcedureRecord, topic: str) -> Segment | None:
 
 
 def _split_long(text: str) -> list[str]:
-    """A single item longer than a chunk, cut at sentence boundaries."""
+    """A single item longer than a chunk, cut at sentences, then clauses, then words."""
     if len(text) <= CHUNK_CHARS:
         return [text]
+    units: list[str] = []
+    for sentence in re.split(r"(?<=[.;!?])\s+", text):
+        while len(sentence) > CHUNK_CHARS:
+            piece = _cut(sentence, CHUNK_CHARS)
+            units.append(piece)
+            sentence = sentence[len(piece) :].lstrip(" ,;:-")
+        if sentence:
+            units.append(sentence)
     pieces, current = [], ""
-    for s in re.split(r"(?<=[.;!?])\s+", text):
-        if current and len(current) + len(s) + 1 > CHUNK_CHARS:
+    for unit in units:
+        if current and len(current) + len(unit) + 1 > CHUNK_CHARS:
             pieces.append(current)
-            current = s
+            current = unit
         else:
-            current = f"{current} {s}".strip()
+            current = f"{current} {unit}".strip()
     if current:
         pieces.append(current)
     return pieces

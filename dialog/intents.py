@@ -209,9 +209,6 @@ _COMMANDS: dict[IntentName, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "hỏi việc khác",
             "việc khác",
             "câu hỏi khác",
-            "hỏi thêm",
-            "hỏi tiếp",
-            "cái khác",
         ),
         (),
     ),
@@ -220,7 +217,15 @@ _COMMANDS: dict[IntentName, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("tiếp", "còn nữa", "nữa"),
     ),
     "stop": (("dừng lại", "đủ rồi", "ngừng lại"), ("dừng", "ngừng", "đủ")),
-    "menu": (("danh mục", "danh sách", "menu", "chọn theo lĩnh vực"), ()),
+    "menu": (("chọn theo lĩnh vực", "chọn theo danh mục"), ("menu",)),
+}
+# Phrases that count inside a short utterance only (at most SHORT_SLACK other words):
+# "tôi muốn hỏi thêm" asks for another procedure, "cho hỏi thêm về kết hôn" names one.
+SHORT_SLACK = 2
+_SHORT: dict[IntentName, tuple[str, ...]] = {
+    "another": ("hỏi thêm", "hỏi tiếp", "cái khác", "hỏi cái khác"),
+    "goodbye": ("cảm ơn", "cám ơn"),
+    "menu": ("danh mục", "danh sách", "menu"),
 }
 # When several commands appear, the first in this order wins.
 _ORDER: tuple[IntentName, ...] = (
@@ -344,6 +349,10 @@ def command(text: str | None) -> Intent | None:
         for phrase in whole:
             key = _key(phrase, plain)
             if core == key or tokens == key:
+                return Intent(name)
+        for phrase in _SHORT.get(name, ()):
+            key = _key(phrase, plain)
+            if len(core) <= len(key) + SHORT_SLACK and _contains(core, key):
                 return Intent(name)
     return None
 

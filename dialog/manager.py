@@ -24,6 +24,7 @@ Keypad digits and their spoken forms ("bấm một") are an equal input channel.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -150,6 +151,16 @@ _OTHER_LABEL = "các lĩnh vực khác"
 MAX_GROUPS = 8  # digits 1-8; 9 goes back, 0 is the operator
 
 
+@functools.lru_cache(maxsize=1024)
+def _group_of_field(field_name: str) -> int:
+    """Index into ``_GROUPS`` of a lĩnh vực (``len(_GROUPS)`` = other); few distinct values, so cached."""
+    key = f" {strip_diacritics(normalize(field_name))} "
+    for i, (_, words) in enumerate(_GROUPS):
+        if any(f" {w} " in key for w in words):
+            return i
+    return len(_GROUPS)
+
+
 def default_menu(catalogue: Mapping[str, ProcedureRecord]) -> list[MenuGroup]:
     """Keypad groups built from the records' lĩnh vực, in a fixed order, empty groups left out.
 
@@ -160,13 +171,7 @@ def default_menu(catalogue: Mapping[str, ProcedureRecord]) -> list[MenuGroup]:
     for record in catalogue.values():
         if record.status != "published":
             continue
-        key = strip_diacritics(normalize(record.field))
-        for i, (_, words) in enumerate(_GROUPS):
-            if any(f" {w} " in f" {key} " for w in words):
-                buckets[i].append(record)
-                break
-        else:
-            buckets[-1].append(record)
+        buckets[_group_of_field(record.field)].append(record)
     labels = [label for label, _ in _GROUPS] + [_OTHER_LABEL]
     menu: list[MenuGroup] = []
     for label, records in zip(labels, buckets, strict=True):
@@ -351,6 +356,10 @@ class DialogManager:
                 procedure=call.current,
                 repeatable=False,
             )
+        if intent.name == "another":
+            return self._ask("another")
+        if intent.name == "menu" and self.menu:
+            return self._open_menu("menu")
         if intent.name == "repeat":
             repeat = call.last or [prompts.fixed("greeting")]
             return _Outcome(
@@ -410,11 +419,6 @@ class DialogManager:
             return self._miss(no_input=False) if text is None else self._match_text(text)
         if text is None:
             return self._miss(no_input=True)
-        intent = command(text)
-        if intent and intent.name == "menu" and self.menu:
-            return self._open_menu("menu")
-        if intent and intent.name == "another":
-            return self._ask("another")
         answer = yes_no(text)
         if answer and answer.name == "no" and not answer.rest and call.answered:
             return self._goodbye("goodbye")
@@ -629,13 +633,8 @@ class DialogManager:
         if text is None:
             return self._miss_offer(no_input=True, again=again)
         intent = command(text)
-        if intent is not None:
-            if intent.name == "another":
-                return self._ask("another")
-            if intent.name == "menu" and self.menu:
-                return self._open_menu("menu")
-            if intent.name == "stop":
-                return self._goodbye("goodbye")
+        if intent is not None and intent.name == "stop":
+            return self._goodbye("goodbye")
         topic = detect_topic(text)
         result = self.matcher.match(text)
         codes = [c.code for c in result.candidates[:MAX_CHOICES]]

@@ -43,6 +43,37 @@ def _record(**overrides) -> ProcedureRecord:
     return ProcedureRecord(**base)
 
 
+def test_long_names_are_cut_at_a_clause() -> None:
+    long = (
+        "Thủ tục: Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất trong các trường "
+        "hợp chuyển đổi quyền sử dụng đất nông nghiệp; chuyển nhượng, thừa kế, tặng cho quyền sử dụng đất "
+        "(theo Nghị định số 101)"
+    )
+    name = spoken_name(_record(name=long))
+    assert name.startswith("đăng ký biến động quyền sử dụng đất")
+    assert len(name) <= 110 and "(" not in name and not name.endswith(",")
+    assert spoken_name(_record(name="Cấp hộ chiếu (thực hiện tại cấp tỉnh)")) == "cấp hộ chiếu"
+
+
+def test_urls_are_not_read() -> None:
+    record = _record(submit_place="Cổng thông tin (https://www.xuatnhapcanh.gov.vn) hoặc trụ sở")
+    assert "http" not in place_text(record) and "Cổng thông tin hoặc trụ sở" in place_text(record)
+
+
+def test_per_case_figures_become_a_range() -> None:
+    record = _record(
+        channels=[
+            Channel("direct", days=37, day_kind="calendar", fee_vnd=0),
+            Channel("direct", days=87, day_kind="calendar", fee_vnd=500000),
+            Channel("online", days=42, day_kind="calendar", fee_vnd=0),
+        ]
+    )
+    assert (
+        time_text(record) == "Thời gian giải quyết tùy trường hợp, từ ba mươi bảy ngày đến tám mươi bảy ngày."
+    )
+    assert fee_text(record) == "Lệ phí tùy trường hợp, có trường hợp miễn phí, cao nhất là 500.000 đồng."
+
+
 def test_spoken_name_drops_the_prefix() -> None:
     assert spoken_name(_record()) == "đăng ký thường trú"
     assert spoken_name(_record(name="Cấp hộ chiếu phổ thông")) == "cấp hộ chiếu phổ thông"

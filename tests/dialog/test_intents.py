@@ -108,6 +108,9 @@ def test_commands(text: str, name: str) -> None:
         "làm giấy khai sinh",
         "lệ phí bao nhiêu",
         "chào em",
+        "cho tôi hỏi thêm về đăng ký kết hôn",  # names a procedure
+        "bổ sung danh sách xuất khẩu cho cơ sở sản xuất",
+        "cảm ơn, cho hỏi làm giấy khai sinh ở đâu",
         "",
     ],
 )
