@@ -28,7 +28,8 @@ def _services(settings: Settings, *, seed: bool | None = None):
 def cmd_kb_import(args: argparse.Namespace, settings: Settings) -> int:
     from knowledge.importer import import_path
 
-    svc = _services(settings, seed=False)
+    # An empty database gets the seed first, so its curated aliases and summaries survive the import.
+    svc = _services(settings)
     try:
         report = import_path(svc.store, Path(args.path), draft=args.draft, actor="cli-import")
     except FileNotFoundError as exc:
@@ -214,7 +215,9 @@ def _script_lines(path: str):
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from dialog.evaluation import evaluate, load_cases
+    """Matcher accuracy on labelled phrasings, against the catalogue in the database
+    (cases naming procedures absent from it are counted as skipped)."""
+    from dialog.evaluation import DEFAULT_CASES, evaluate, load_cases
 
     from .brain import Brain
 
@@ -227,12 +230,17 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         snap = Brain(svc.store).snapshot()
     finally:
         svc.close()
-    cases = load_cases(Path(args.cases) if args.cases else None)
-    report = evaluate(snap.matcher, cases, catalogue=snap.catalogue)
+    try:
+        cases = load_cases(Path(args.cases) if args.cases else DEFAULT_CASES)
+    except (OSError, ValueError) as exc:
+        print(f"hotline eval: {exc}", file=sys.stderr)
+        return 1
+    report = evaluate(snap.matcher, cases)
     if args.json:
-        _print_json(report.to_dict())
+        _print_json({"records": len(snap.catalogue), **report.summary()})
     else:
-        print(report.summary())
+        print(f"catalogue     {len(snap.catalogue)} published records")
+        print(report.format(misses=args.misses))
     return 0
 
 
@@ -286,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--cases", help="JSONL file (default: the bundled evaluation set)")
     ev.add_argument("--import", dest="path", help="first import this national-portal path into the database")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument("--misses", type=int, default=20, help="how many misses to list")
     ev.set_defaults(func=cmd_eval)
 
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
