@@ -509,6 +509,10 @@ class DialogManager:
         result = self.matcher.match(text)
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
+        if result.topic is not None:  # "nộp ở đâu?" before confirming: answer it once confirmed
+            call.pending_topic = result.topic
+            confirm = prompts.confirm(code, self._name(code))
+            return _Outcome([prompts.fixed("confirm_first"), confirm], "topic", "yes_no", topic=result.topic)
         return self._miss(no_input=False, again=again, expects="yes_no")
 
     def _next_candidates(self, decision: str) -> _Outcome:
@@ -559,6 +563,10 @@ class DialogManager:
         result = self.matcher.match(text)
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
+        if result.topic is not None:
+            call.pending_topic = result.topic
+            choose = prompts.choose([(c, self._name(c)) for c in options])
+            return _Outcome([prompts.fixed("choose_first"), choose], "topic", "any", topic=result.topic)
         return self._miss(no_input=False, again=again, expects="any")
 
     # --- answers ------------------------------------------------------------
@@ -635,6 +643,10 @@ class DialogManager:
         intent = command(text)
         if intent is not None and intent.name == "stop":
             return self._goodbye("goodbye")
+        if intent is not None and intent.name == "continue":  # nothing left to read
+            return _Outcome(
+                [prompts.fixed("list_end"), self._offer_prompt()], "continue", "any", procedure=code
+            )
         topic = detect_topic(text)
         result = self.matcher.match(text)
         codes = [c.code for c in result.candidates[:MAX_CHOICES]]
@@ -712,13 +724,14 @@ class DialogManager:
         segment = prompts.menu_groups([g.label for g in self.menu], operator=self.operator_available)
         return _Outcome([segment], decision, "digits")
 
-    def _menu_miss(self, no_input: bool, again: list[Segment]) -> _Outcome:
+    def _menu_miss(self, lead: str, again: list[Segment]) -> _Outcome:
+        """``lead``: "menu_reprompt" (silence), "invalid_digit" or "offer_unclear" (speech)."""
         call = self._call
         call.menu_misses += 1
         if call.menu_misses > MAX_REPROMPTS:
             return self._stuck()
-        lead = prompts.fixed("menu_reprompt") if no_input else prompts.fixed("invalid_digit")
-        return _Outcome([lead, *again], "no_input" if no_input else "no_match", "digits")
+        decision = "no_input" if lead == "menu_reprompt" else "no_match"
+        return _Outcome([prompts.fixed(lead), *again], decision, "digits")
 
     def _groups_segment(self) -> Segment:
         return prompts.menu_groups([g.label for g in self.menu], operator=self.operator_available)
@@ -731,9 +744,9 @@ class DialogManager:
                 return self._page_turn("menu_group")
             if digit == "9":
                 return self._ask("another")
-            return self._menu_miss(False, [self._groups_segment()])
+            return self._menu_miss("invalid_digit", [self._groups_segment()])
         if text is None:
-            return self._menu_miss(True, [self._groups_segment()])
+            return self._menu_miss("menu_reprompt", [self._groups_segment()])
         index = choice(text, len(self.menu))
         if index is None:
             index = self._group_named(text)
@@ -743,7 +756,7 @@ class DialogManager:
         result = self.matcher.match(text)
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
-        return self._menu_miss(False, [self._groups_segment()])
+        return self._menu_miss("offer_unclear", [self._groups_segment()])
 
     def _group_named(self, text: str) -> int | None:
         """A group named by a phrase of its label ("hộ tịch", "đất đai", "bằng lái xe")."""
@@ -793,9 +806,9 @@ class DialogManager:
                 return self._page_turn("menu_page")
             if digit == "9":
                 return self._open_menu("menu")
-            return self._menu_miss(False, again)
+            return self._menu_miss("invalid_digit", again)
         if text is None:
-            return self._menu_miss(True, again)
+            return self._menu_miss("menu_reprompt", again)
         index = choice(text, len(codes))
         if index is not None:
             out = self._answer(codes[index - 1], None)
@@ -812,7 +825,7 @@ class DialogManager:
         result = self.matcher.match(text)
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
-        return self._menu_miss(False, again)
+        return self._menu_miss("offer_unclear", again)
 
     # --- operator unavailable -------------------------------------------------
 

@@ -24,6 +24,8 @@ FIXED: dict[str, str] = {
         "hoặc bấm phím 9 để chọn theo danh mục."
     ),
     "confirm_reprompt": "Ông/bà vui lòng bấm 1 nếu đúng, bấm 2 nếu không phải.",
+    "confirm_first": "Dạ, để trả lời đúng, ông/bà cho biết trước:",
+    "choose_first": "Dạ, để trả lời đúng, ông/bà cho biết trước:",
     "choose_reprompt": "Ông/bà vui lòng bấm số của thủ tục cần hỏi, hoặc nói lại tên thủ tục.",
     "not_these": "Dạ, vậy ông/bà vui lòng nói lại tên thủ tục cần hỏi.",
     "ask_another": "Dạ, ông/bà cần hỏi về thủ tục nào ạ?",
