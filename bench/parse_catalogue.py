@@ -57,8 +57,12 @@ def measure(label: str, objects: list[tuple[Path, object]], show: str | None) ->
             t[f"number ({c.day_kind})"] += 1
         elif c.days is not None:
             t["number, unit missing"] += 1
+        elif not c.time_text and c.fee_text[:1].isdigit() and c.fee_vnd is None:
+            t["glued to the fee, ambiguous"] += 1
         elif not c.time_text:
             t["empty (source has none)"] += 1
+        elif c.time_text == "0":
+            t["zero (kept as text)"] += 1
         elif is_no_limit(c.time_text):
             t["'không quy định' (no limit)"] += 1
         elif c.time_text.split()[-1] in ("tháng", "năm"):
@@ -76,6 +80,8 @@ def measure(label: str, objects: list[tuple[Path, object]], show: str | None) ->
             f["amount in đồng"] += 1
         elif not c.fee_text:
             f["empty (source has none)"] += 1
+        elif not c.time_text and c.fee_text[:1].isdigit():
+            f["glued to the time, ambiguous"] += 1
         elif "USD" in c.fee_text or "EUR" in c.fee_text:
             f["foreign currency (kept as text)"] += 1
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from knowledge.formats.errors import RecordFormatError, checked_code, text_field
-from knowledge.parsing.channels import parse_channels
+from knowledge.parsing.channels import parse_channels, resolve_bare_times
 from knowledge.parsing.documents import parse_documents
 from knowledge.parsing.legal import parse_legal
 from knowledge.parsing.levels import parse_levels
@@ -50,7 +50,13 @@ def parse_portal(obj: Mapping) -> ProcedureRecord:
         decision=clean_inline(field("so_quyet_dinh")),
     )
     record.levels = _take(record, "cap_thuc_hien", field, parse_levels(field("cap_thuc_hien")))
-    record.channels = _take(record, "cach_thuc_thuc_hien", field, parse_channels(field("cach_thuc_thuc_hien")))
+    channels = parse_channels(field("cach_thuc_thuc_hien"))
+    if "time_unit_missing" in channels.flags:
+        # The steps often say "trong thời hạn 03 ngày làm việc" for a bare "3".
+        resolved = resolve_bare_times(channels.value, field("trinh_tu_thuc_hien"))
+        channels.value = resolved.value
+        channels.flags = [f for f in channels.flags if f != "time_unit_missing"] + resolved.flags
+    record.channels = _take(record, "cach_thuc_thuc_hien", field, channels)
     record.documents = _take(record, "thanh_phan_ho_so", field, parse_documents(field("thanh_phan_ho_so")))
     record.legal_basis = _take(record, "can_cu_phap_ly", field, parse_legal(field("can_cu_phap_ly")))
     add_completeness_flags(record)

@@ -8,8 +8,17 @@ channel label directly followed by a time cell (a digit or "Không ...")."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from knowledge.parsing.durations import Duration, format_number, is_no_limit, match_duration, without_zero
+from knowledge.parsing.durations import (
+    Duration,
+    duration_of,
+    format_number,
+    is_no_limit,
+    match_duration,
+    unit_from_text,
+    without_zero,
+)
 from knowledge.parsing.fees import AMOUNT, FREE, NO_INFO, Fee, amount_fee, closing_paren, review_flags
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.text import clean_inline, strip_placeholder
@@ -24,6 +33,25 @@ LABELS: dict[str, ChannelKind] = {
 _LABEL = re.compile(r"Trực tuyến|Trực tiếp|Dịch vụ bưu chính")
 _FEE_START = re.compile(rf"{FREE}|{NO_INFO}|{AMOUNT.pattern}")
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+")
+
+
+def resolve_bare_times(channels: list[Channel], context: str) -> Parsed[list[Channel]]:
+    """Give a unit to times the table left bare ("1") when the row's note or
+    ``context`` (e.g. the steps) states that same number with one unit.
+    Flags "time_unit_from_text" when a unit was taken from the text, and
+    "time_unit_missing" for what is still bare."""
+    result: Parsed[list[Channel]] = Parsed([])
+    for c in channels:
+        if c.days is not None and c.day_kind is None:
+            unit = unit_from_text(c.days, f"{c.note} {context}")
+            if unit:
+                d = duration_of(c.days, unit)
+                c = replace(c, time_text=d.text, days=d.days, day_kind=d.day_kind)
+                result.flag("time_unit_from_text")
+            else:
+                result.flag("time_unit_missing")
+        result.value.append(c)
+    return result
 
 
 def channel_kind(label: str) -> ChannelKind | None:

@@ -79,6 +79,16 @@ def without_zero(duration: Duration, flags: list[str]) -> Duration:
     return duration
 
 
+def unit_from_text(number: float, text: str) -> str | None:
+    """The unit the source itself gives this number elsewhere ("Trong thời hạn
+    03 (ba) ngày làm việc ..."), when exactly one unit follows it; else None."""
+    if number != int(number) or number <= 0:
+        return None
+    pattern = rf"(?<![\d.,/])0*{int(number)}\s*(?:\([^)]{{1,20}}\)\s*)?(?P<unit>{_UNIT})(?!\w)"
+    units = {m.group("unit").lower() for m in re.finditer(pattern, text, re.IGNORECASE)}
+    return units.pop() if len(units) == 1 else None
+
+
 def parse_duration(text: str | None) -> Parsed[Duration]:
     """One time cell. Unreadable text is kept as ``text`` with a flag, never guessed."""
     parsed = _parse_duration(text)

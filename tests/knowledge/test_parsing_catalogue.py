@@ -16,14 +16,15 @@ from knowledge.records import ProcedureRecord
 
 # Measured (bench/parse_catalogue.py) -> ceiling.
 PORTAL_FLAG_CEILINGS = {
-    "time_unit_missing": 350,  # 337: the portal's time cell has a bare number
+    "time_unit_missing": 265,  # 249: the portal's time cell has a bare number the text does not explain
+    "time_unit_from_text": 100,  # 88: the unit of a bare number taken from the steps or the note
     "fee_set_locally": 75,  # 68
     "fee_note_conflict": 55,  # 50
     "legal_unparsed": 60,  # 50
     "time_fee_glued": 40,  # 34
     "documents_unparsed": 30,  # 26: the crawl put step text in thanh_phan_ho_so
     "fee_from_note": 30,  # 23
-    "document_quantity_missing": 25,  # 19
+    "document_quantity_missing": 20,  # 15
     "document_form_unsplit": 25,  # 16
     "time_unparsed": 3,  # 1
     "time_zero": 4,  # 2: "Trực tiếp0..."
@@ -117,7 +118,7 @@ def test_flags_stay_under_measured_ceilings(portal):
     counts = Counter(f for r in portal.values() for f in r.flags)
     over = {f: n for f, n in counts.items() if n > PORTAL_FLAG_CEILINGS.get(f, 0)}
     assert not over, f"more records flagged than measured: {over}"
-    assert sum(1 for r in portal.values() if r.flags) <= 600  # measured 551 of 2642
+    assert sum(1 for r in portal.values() if r.flags) <= 560  # measured 530 of 2642
 
 
 def test_flagged_fields_keep_their_source_text(portal):

@@ -1,4 +1,4 @@
-from knowledge.parsing.channels import HEADER, channel_kind, parse_channels
+from knowledge.parsing.channels import HEADER, channel_kind, parse_channels, resolve_bare_times
 from knowledge.records import Channel
 
 
@@ -125,3 +125,16 @@ def test_channel_kind():
     assert channel_kind("trực tiếp") == "direct"
     assert channel_kind("Dịch vụ bưu chính") == "postal"
     assert channel_kind("Fax") is None
+
+
+def test_bare_times_get_the_unit_the_text_gives():
+    rows = parse("Trực tuyến3Miễn phíTrực tiếp5Miễn phí05 (năm) ngày làm việc kể từ ngày nhận hồ sơ.").value
+    resolved = resolve_bare_times(rows, "Bước 2: Trong thời hạn 03 ngày làm việc, Sở trả kết quả.")
+    assert [(c.time_text, c.days, c.day_kind) for c in resolved.value] == [
+        ("3 ngày làm việc", 3.0, "working"),
+        ("5 ngày làm việc", 5.0, "working"),
+    ]
+    assert resolved.flags == ["time_unit_from_text"]
+    still_bare = resolve_bare_times(rows, "")
+    assert [(c.days, c.day_kind) for c in still_bare.value] == [(3.0, None), (5.0, "working")]
+    assert still_bare.flags == ["time_unit_missing", "time_unit_from_text"]

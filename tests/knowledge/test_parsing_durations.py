@@ -1,6 +1,12 @@
 import pytest
 
-from knowledge.parsing.durations import Duration, format_number, match_duration, parse_duration
+from knowledge.parsing.durations import (
+    Duration,
+    format_number,
+    match_duration,
+    parse_duration,
+    unit_from_text,
+)
 
 
 @pytest.mark.parametrize(
@@ -47,3 +53,13 @@ def test_match_duration_stops_at_the_glued_next_cell():
 def test_format_number():
     assert format_number(7.0) == "7"
     assert format_number(0.5) == "0,5"
+
+
+def test_unit_from_text():
+    steps = "Trong thời hạn 03 (ba) ngày làm việc kể từ ngày nhận đủ hồ sơ, cơ quan cấp giấy phép."
+    assert unit_from_text(3.0, steps) == "ngày làm việc"
+    assert unit_from_text(3.0, "trả lời trong 3 giờ") == "giờ"
+    assert unit_from_text(3.0, "Thông tư 13 ngày 3/5; xử lý trong 23 ngày") is None
+    assert unit_from_text(3.0, "3 ngày làm việc, hoặc 3 ngày nếu gửi bưu chính") is None  # two units: no choice
+    assert unit_from_text(1.5, "1.5 ngày") is None
+    assert unit_from_text(0.0, "0 ngày") is None
