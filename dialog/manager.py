@@ -554,19 +554,20 @@ class DialogManager:
             if answer.rest:
                 return self._match_text(answer.rest)
             return self._not_these("no")
+        # A question about the options ("mất bao lâu?"): answer it once one is chosen.
+        result = self.matcher.match(text)
+        if result.action == "no_match" and result.topic is not None:
+            call.pending_topic = result.topic
+            choose = prompts.choose([(c, self._name(c)) for c in options])
+            return _Outcome([prompts.fixed("choose_first"), choose], "topic", "any", topic=result.topic)
         # A name: first among the options, then anywhere in the catalogue.
         among = self.matcher.match(text, among=options)
         if among.action in ("answer", "confirm") and among.procedure is not None:
             out = self._answer(among.procedure.code, among.topic or call.pending_topic)
             out.decision, out.candidates = "choose", list(among.candidates)
             return out
-        result = self.matcher.match(text)
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
-        if result.topic is not None:
-            call.pending_topic = result.topic
-            choose = prompts.choose([(c, self._name(c)) for c in options])
-            return _Outcome([prompts.fixed("choose_first"), choose], "topic", "any", topic=result.topic)
         return self._miss(no_input=False, again=again, expects="any")
 
     # --- answers ------------------------------------------------------------
@@ -748,12 +749,17 @@ class DialogManager:
         if text is None:
             return self._menu_miss("menu_reprompt", [self._groups_segment()])
         index = choice(text, len(self.menu))
-        if index is None:
-            index = self._group_named(text)
         if index is not None:
             call.group, call.page = index - 1, 0
             return self._page_turn("menu_group")
+        # A procedure named outright wins over a word of a group label ("khai sinh").
         result = self.matcher.match(text)
+        if result.action == "answer" and result.procedure is not None:
+            return self._on_match(result)
+        index = self._group_named(text)
+        if index is not None:
+            call.group, call.page = index - 1, 0
+            return self._page_turn("menu_group")
         if result.action != "no_match" and result.procedure is not None:
             return self._on_match(result)
         return self._menu_miss("offer_unclear", [self._groups_segment()])
