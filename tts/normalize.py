@@ -247,13 +247,12 @@ _PAREN_RE = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
 
 
-def _sub_url(m: re.Match) -> str:
-    host = m.group(1).lower()
-    return " " + " chấm ".join(_spell_domain_part(p) for p in host.split(".")) + " "
+def _speak_host(host: str) -> str:
+    return " chấm ".join(_spell_domain_part(p) for p in host.lower().split("."))
 
 
 def _spell_domain_part(part: str) -> str:
-    # Short domain labels are letter codes ("vn", "gov"): spell them.
+    # Two-letter labels are country codes ("vn"): spell them.
     if part == "vn":
         return "vê en"
     if len(part) <= 2 and part.isalpha():
@@ -261,9 +260,12 @@ def _spell_domain_part(part: str) -> str:
     return part.replace("-", " gạch ngang ")
 
 
+def _sub_url(m: re.Match) -> str:
+    return f" {_speak_host(m.group(1))} "
+
+
 def _sub_email(m: re.Match) -> str:
-    domain = _sub_url(re.match(r"(.*)", m.group(2)))  # type: ignore[arg-type]
-    return f" {m.group(1)} a còng {domain.strip()} "
+    return f" {m.group(1)} a còng {_speak_host(m.group(2))} "
 
 
 # Issuer suffixes of legal document numbers ("...-CP", "...-BTC", "...QH14").
