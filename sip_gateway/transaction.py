@@ -280,6 +280,7 @@ class InviteClientTransaction(_ClientTransaction):
             if self.state in (State.TRYING, State.PROCEEDING):
                 self.state = State.PROCEEDING
                 self._cancel("A")
+                self._cancel("B")  # ringing may last: the TU decides when to CANCEL
                 self._provisional(resp)
             return
         if resp.status < 300:

@@ -117,7 +117,7 @@ class _DialogCall:
             method,
             self.ua._via(transport),
             self.ua._contact(transport),
-            headers=headers,
+            headers=[("User-Agent", self.ua.user_agent), *(headers or [])],
             body=body,
             content_type=content_type,
         )
@@ -447,6 +447,16 @@ class UserAgent:
     def active_calls(self) -> int:
         return self._inbound
 
+    async def wait_idle(self, timeout: float | None = None) -> bool:
+        """After drain(): wait until the inbound calls have ended; False on timeout."""
+        try:
+            async with asyncio.timeout(timeout):
+                while self._inbound:
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            return False
+        return True
+
     # --- helpers ---
 
     def _keep(self, task: asyncio.Task) -> None:
@@ -601,12 +611,13 @@ class UserAgent:
 
     def _on_cancel(self, req: SipRequest, transport: Transport, dest: Address) -> None:
         invite_key = server_key(req)[:2] + ("INVITE",)
-        call = self._ringing.pop(invite_key, None)
-        if call is None or call.state is not CallState.RINGING:
+        call = self._ringing.get(invite_key)
+        if call is None:
             self._reply(req, transport, dest, 481)
             return
         self._reply(req, transport, dest, 200)
-        call._cancelled()
+        if call.state is CallState.RINGING:  # §9.2: after the final response a CANCEL changes nothing
+            call._cancelled()
 
     def _on_invite(self, req: SipRequest, peer: Address, transport: Transport, dest: Address) -> None:
         self.stats.calls_offered += 1

@@ -234,3 +234,30 @@ def test_call_api_misuse_raises_call_error():
             await callee.stop()
 
     run(body())
+
+
+def test_drain_refuses_new_calls_and_waits_for_the_last_one():
+    calls: list[Call] = []
+
+    async def handler(call: Call) -> None:
+        calls.append(call)
+        await call.answer(answer_sdp(call))
+        await call.ended.wait()
+
+    async def body():
+        callee, caller, target = await _pair(handler)
+        try:
+            first = await caller.place_call(target, build_offer("127.0.0.1", 41000))
+            await callee.drain()
+            with pytest.raises(CallFailed) as info:
+                await caller.place_call(target, build_offer("127.0.0.1", 41002))
+            assert info.value.status == 503
+            assert await callee.wait_idle(timeout=0.3) is False  # the first call is still up
+            await first.hangup()
+            assert await callee.wait_idle(timeout=5) is True
+        finally:
+            await caller.stop()
+            await callee.stop()
+
+    run(body())
+    assert len(calls) == 1 and calls[0].hangup_cause == "remote_bye"
