@@ -304,6 +304,23 @@ def test_confirmation_keeps_the_asked_topic(matcher: Matcher) -> None:
     assert turn.segments[0].key == f"proc:{code}:fee"
 
 
+def test_question_before_confirming_is_answered_after(matcher: Matcher) -> None:
+    call = _to_confirm(matcher)
+    code = call.last.event.procedure_code
+    turn = call.say("mất bao lâu")
+    assert turn.event.decision == "topic" and turn.event.topic == "time"
+    assert call.dm.state == "confirm"
+    assert keys(turn) == ["fixed:confirm_first", f"proc:{code}:confirm"]
+    answer = call.say("đúng rồi")
+    assert answer.segments[0].key == f"proc:{code}:time"
+
+
+def test_another_procedure_instead_of_confirming(matcher: Matcher) -> None:
+    call = _to_confirm(matcher)
+    turn = call.say("thôi tôi hỏi thủ tục khác")
+    assert keys(turn) == ["fixed:ask_another"] and call.dm.state == "listen"
+
+
 def test_confirmation_silence_reprompts_then_menu(matcher: Matcher) -> None:
     call = _to_confirm(matcher)
     first = call.silence()
@@ -358,6 +375,16 @@ def test_disambiguation_by_position(matcher: Matcher) -> None:
     call = _to_choose(matcher)
     turn = call.say("bấm một")
     assert turn.event.procedure_code == options[0]
+
+
+def test_question_while_choosing_is_answered_after(matcher: Matcher) -> None:
+    call = _to_choose(matcher)
+    options = _options(call)
+    turn = call.say("bao nhiêu tiền")
+    assert turn.event.decision == "topic" and call.dm.state == "choose"
+    assert keys(turn)[0] == "fixed:choose_first"
+    answer = call.press("1")
+    assert answer.segments[0].key == f"proc:{options[0]}:fee"
 
 
 def test_disambiguation_rejected(matcher: Matcher) -> None:
@@ -441,6 +468,21 @@ def test_keypad_menu_by_speech(matcher: Matcher) -> None:
     turn = call.say("đăng ký kết hôn")
     assert turn.event.procedure_code == "1.000894"
     assert page.event.decision == "menu_group"
+
+
+def test_menu_accepts_a_procedure_name(matcher: Matcher) -> None:
+    call = Call(matcher)
+    call.press("9")
+    turn = call.say("làm giấy khai sinh")
+    assert turn.event.procedure_code == "1.001193" and call.dm.state == "offer"
+
+
+def test_menu_unclear_speech_is_not_called_a_wrong_key(matcher: Matcher) -> None:
+    call = Call(matcher)
+    call.press("9")
+    turn = call.say("xổ số miền bắc hôm nay")
+    assert keys(turn)[0] == "fixed:offer_unclear" and call.dm.state == "menu_groups"
+    assert keys(call.press("7"))[0] == "fixed:invalid_digit"
 
 
 @pytest.mark.parametrize("how", ["gặp nhân viên", "cho tôi nói chuyện với người thật", "#0"])
@@ -531,6 +573,38 @@ def test_documents_continue_by_digit(matcher: Matcher) -> None:
     assert call.dm.state == "reading"
     turn = call.press("1")
     assert "Giấy tờ phải xuất trình" in turn.reply and call.dm.state == "offer"
+
+
+def test_continue_with_nothing_left(matcher: Matcher) -> None:
+    call = Call(matcher)
+    call.say("làm giấy khai sinh")
+    turn = call.say("nghe tiếp")
+    assert keys(turn) == ["fixed:list_end", "fixed:offer_no_operator"]
+
+
+def test_long_official_names_are_shortened_in_prompts(matcher: Matcher) -> None:
+    long = ProcedureRecord(
+        code="1.012345",
+        name=(
+            "Thủ tục đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất trong các "
+            "trường hợp chuyển đổi quyền sử dụng đất nông nghiệp; chuyển nhượng, thừa kế, tặng cho quyền sử "
+            "dụng đất, quyền sở hữu tài sản gắn liền với đất; cho thuê, cho thuê lại quyền sử dụng đất"
+        ),
+        field="Đất đai",
+        channels=[_ch("direct", 10, 0)],
+    )
+    records = [*RECORDS, long]
+    dm = DialogManager({r.code: r for r in records}, Matcher(records))
+    dm.start()
+    dm.handle(digits="9")
+    page = dm.handle(digits="3")  # đất đai, nhà ở và xây dựng
+    assert page.segments[0].key == "menu:group:2:page:0"
+    assert "đăng ký biến động quyền sử dụng đất" in page.reply
+    assert "cho thuê lại" not in page.reply and len(page.reply) < 400
+    codes = dm.menu[2].codes
+    answer = dm.handle(digits=str(codes.index("1.012345") + 1))
+    assert answer.event.procedure_code == "1.012345"
+    assert "cho thuê lại" not in answer.reply
 
 
 def test_another_procedure_by_digit_and_by_name(matcher: Matcher) -> None:
