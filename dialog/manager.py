@@ -238,7 +238,10 @@ class DialogManager:
         self.catalogue = catalogue
         self.matcher = matcher
         self.operator_available = operator_available
-        self.menu = [g for g in (default_menu(catalogue) if menu is None else menu) if g.codes][:MAX_GROUPS]
+        groups = default_menu(catalogue) if menu is None else menu
+        # Codes the catalogue does not hold (a stale custom menu) are never offered.
+        groups = [MenuGroup(g.label, tuple(c for c in g.codes if c in catalogue)) for g in groups]
+        self.menu = [g for g in groups if g.codes][:MAX_GROUPS]
         self._call = _Call()
         self._events: list[TurnEvent] = []
         self._heard: tuple[str | None, str | None] = (None, None)

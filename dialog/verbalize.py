@@ -246,6 +246,13 @@ def _month_year(m: re.Match) -> str:
     return words
 
 
+def _day_month(m: re.Match) -> str:
+    day, month = int(m.group(2)), int(m.group(3))
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return m.group(0)
+    return f"{m.group(1)} {date_words(day, month, None)[len('ngày ') :]}"
+
+
 def _clock(m: re.Match) -> str:
     hour, minute = int(m.group(1)), m.group(2) or m.group(3)
     if hour > 24:
@@ -308,6 +315,11 @@ _RULES: list[tuple[re.Pattern, object]] = [
     (re.compile(r"(?<![\d.,])0\d{2,3}(?:[\s.]?\d{3,4}){2}(?![\d.,])"), _phone),
     (re.compile(r"(ngày\s+|Ngày\s+)?(?<!\d)(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})(?!\d)"), _date),
     (re.compile(r"(tháng\s+|Tháng\s+)?(?<![\d/])(\d{1,2})/(\d{4})(?!\d)"), _month_year),
+    # "ngày 12/6" without a year; any other a/b is read "a trên b" (24/7, 1/2).
+    (re.compile(r"(ngày|Ngày)\s+(\d{1,2})/(\d{1,2})(?![\d/])"), _day_month),
+    (re.compile(r"(?<![\d/])(\d+)/(\d+)(?![\d/])"), lambda m: f"{m.group(1)} trên {m.group(2)}"),
+    # Form and class codes: CT01 → CT 01, A1 → A 1 (read after the letters).
+    (re.compile(r"(?<![\w])([A-ZĐ]{1,5})(\d+)(?![\w])"), lambda m: f"{m.group(1)} {m.group(2)}"),
     # Clock times: 8h, 8h30, 08:00, 17g30.
     (re.compile(r"(?<![\d.,])(\d{1,2})(?:[hg](\d{2})?|:(\d{2}))(?![\wđ])"), _clock),
     # Amounts with a currency: 150.000 đồng, 10,000 Việt Nam Đồng, 50.000đ.

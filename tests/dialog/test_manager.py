@@ -694,6 +694,8 @@ def test_custom_and_empty_menus(matcher: Matcher) -> None:
     call.press("1")
     turn = call.press("1")
     assert turn.event.procedure_code == "1.000894"
+    stale = Call(matcher, menu=[MenuGroup("cũ", ("9.999999",)), MenuGroup("mới", ("1.000894", "9.999998"))])
+    assert [(g.label, g.codes) for g in stale.dm.menu] == [("mới", ("1.000894",))]
     no_menu = Call(matcher, menu=[])
     for _ in range(MAX_REPROMPTS):
         no_menu.silence()

@@ -128,6 +128,10 @@ def test_date_words() -> None:
         ("TP.HCM", "thành phố Hồ Chí Minh"),
         ("nộp trên ứng dụng VNeID", "nộp trên ứng dụng định danh quốc gia"),
         ("xã/phường", "xã hoặc phường"),
+        ("phục vụ 24/7", "phục vụ hai mươi tư trên bảy"),
+        ("trước ngày 15/3", "trước ngày mười lăm tháng ba"),
+        ("tờ khai CT01", "tờ khai CT không một"),
+        ("bằng lái hạng A1", "bằng lái hạng A một"),
         ("Ông/bà bấm 1", "Ông bà bấm một"),
     ],
 )
