@@ -18,6 +18,7 @@ key->hash bookkeeping that :meth:`prerender` rebuilds).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import hashlib
@@ -160,6 +161,28 @@ class AnswerAudioCache:
             self._remember(key, digest)
             self.flush()
         return audio
+
+    def peek(self, text: str, *, key: str | None = None) -> Audio | None:
+        """The audio if it is in memory (at most a stat() for a recording another process
+        may have stored): cheap enough to call on the event loop."""
+        with self._lock:
+            if key is not None:
+                rec_path = self._recording_path(self._check_key(key))
+                recorded = self._memory.get(rec_path)
+                if recorded is not None:
+                    return recorded
+            audio = self._memory.get(self._tts_path(self.hash_for(text)))
+        if audio is not None and key is not None and rec_path.is_file():
+            return None  # a recording exists on disk but is not loaded yet
+        return audio
+
+    async def aget(self, text: str, *, key: str | None = None) -> Audio:
+        """:meth:`get` for async callers: memory hits return at once, disk reads and
+        renders run in a worker thread so the event loop never waits on them."""
+        audio = self.peek(text, key=key)
+        if audio is not None:
+            return audio
+        return await asyncio.to_thread(self.get, text, key=key)
 
     def recording(self, key: str) -> Audio | None:
         return self._read(self._recording_path(self._check_key(key)))

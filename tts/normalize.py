@@ -98,7 +98,7 @@ LETTER_NAMES: dict[str, str] = {
     "W": "vê kép", "X": "ích", "Y": "i dài", "Z": "dét",
 }  # fmt: skip
 
-CURRENCY = r"(?:đồng|đ|₫)"
+CURRENCY = r"(?:Việt Nam [Đđ]ồng|đồng|đ|₫)"
 _NUM = r"\d+(?:[.,]\d+)*"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import math
@@ -242,6 +243,25 @@ def test_concurrent_gets_render_each_text_once(cache: AnswerAudioCache, synth: C
         assert len(audios) == 12 and all(a == audios[0] for a in audios)
     assert not list(cache.directory.rglob("*.tmp"))
     assert cache.usage().tts_files == 6
+
+
+def test_async_get_serves_memory_hits_on_the_loop(
+    cache: AnswerAudioCache, synth: CountingSynthesizer
+) -> None:
+    async def scenario() -> None:
+        assert cache.peek(FEE, key="fee") is None
+        first = await cache.aget(FEE, key="fee")  # rendered in a worker thread
+        assert cache.peek(FEE, key="fee") == first
+        many = await asyncio.gather(*(cache.aget(FEE, key="fee") for _ in range(50)))
+        assert all(a == first for a in many)
+        # A recording stored by another process (another cache object) wins over memory.
+        AnswerAudioCache(cache.directory, synth).set_recording("fee", tone_wav(16000, 0.6, channels=1))
+        assert cache.peek(FEE, key="fee") is None
+        recorded = await cache.aget(FEE, key="fee")
+        assert abs(recorded.duration - 0.6) < 0.01
+
+    asyncio.run(scenario())
+    assert synth.calls == 1
 
 
 def test_concurrent_prerender_and_recordings(cache: AnswerAudioCache) -> None:

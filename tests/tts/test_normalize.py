@@ -64,6 +64,7 @@ def test_read_digits() -> None:
         ("Lệ phí là 150.000 đồng.", "Lệ phí là một trăm năm mươi nghìn đồng."),
         ("Phí 10,000 VNĐ mỗi bản.", "Phí mười nghìn đồng mỗi bản."),
         ("150.000đ", "một trăm năm mươi nghìn đồng"),
+        ("10,000 Việt Nam Đồng", "mười nghìn đồng"),
         ("1,5 triệu đồng", "một phẩy năm triệu đồng"),
         ("20.000 đồng/bản", "hai mươi nghìn đồng một bản"),
         ("Nộp tại UBND xã", "Nộp tại ủy ban nhân dân xã"),
