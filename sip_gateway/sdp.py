@@ -96,11 +96,12 @@ class SessionDescription:
 
     @property
     def codec(self) -> Codec:
-        """The first (preferred) voice codec of the audio stream."""
-        for c in self.audio.codecs:
-            if c.name.lower() != "telephone-event":
-                return c
-        raise SdpError("no voice codec")
+        """The voice codec to use: the first G.711 one listed (what ``build_answer`` picks from an
+        offer, and the negotiated one in an answer), else the first voice codec."""
+        voice = [c for c in self.audio.codecs if c.name.lower() != "telephone-event"]
+        if not voice:
+            raise SdpError("no voice codec")
+        return next((c for c in voice if c.name.upper() in SUPPORTED and c.clock_rate == 8000), voice[0])
 
     def to_text(self) -> str:
         ip = "IP6" if ":" in self.address else "IP4"

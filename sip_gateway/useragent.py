@@ -28,7 +28,7 @@ from sip_gateway.message import (
     request,
     response_to,
 )
-from sip_gateway.sdp import SdpError, SessionDescription, build_answer, parse_sdp
+from sip_gateway.sdp import SUPPORTED, SdpError, SessionDescription, build_answer, parse_sdp
 from sip_gateway.transaction import (
     InviteClientTransaction,
     InviteServerTransaction,
@@ -637,7 +637,8 @@ class UserAgent:
             return
         try:
             offer = parse_sdp(req.body)
-            offer.codec  # noqa: B018 - fail now if there is no voice codec
+            if offer.codec.name.upper() not in SUPPORTED or offer.codec.clock_rate != 8000:
+                raise SdpError(f"no G.711 codec offered (first: {offer.codec.name})")
             dialog = Dialog.as_uas(req, _token(4))
         except (SdpError, SipParseError) as exc:
             status = 488 if isinstance(exc, SdpError) else 400
@@ -660,6 +661,10 @@ class UserAgent:
             await self.on_invite(call)
         except CallError as exc:
             log.info("call %s: %s", call.call_id, exc)
+        except SdpError as exc:
+            log.info("call %s: cannot answer the offer: %s", call.call_id, exc)
+            if call.state is CallState.RINGING:
+                await call.reject(488)
         except Exception:
             log.exception("call handler failed for %s", call.call_id)
             if call.state is CallState.RINGING:

@@ -73,6 +73,7 @@ def test_baresip_offer_picks_first_g711_and_keeps_dtmf():
     offer = parse_sdp(BARESIP)
     assert [c.name for c in offer.audio.codecs] == ["opus", "G722", "PCMU", "PCMA", "telephone-event"]
     assert offer.audio.telephone_event.payload_type == 101
+    assert offer.codec.name == "PCMU"  # the codec a G.711 answer will use, not opus
     answer = build_answer(offer, "10.0.0.5", 20002)
     assert [(c.payload_type, c.name) for c in answer.audio.codecs] == [(0, "PCMU"), (101, "telephone-event")]
     assert answer.audio.codecs[1].fmtp == "0-15"

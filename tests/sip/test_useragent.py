@@ -9,7 +9,7 @@ import pytest
 import uvloop
 
 from sip_gateway.message import SipRequest, SipResponse, parse_message, response_to
-from sip_gateway.sdp import build_offer
+from sip_gateway.sdp import build_offer, parse_sdp
 from sip_gateway.useragent import Call, CallError, CallFailed, CallState, UserAgent
 
 from .conftest import FAST, answer_sdp, run
@@ -261,3 +261,27 @@ def test_drain_refuses_new_calls_and_waits_for_the_last_one():
 
     run(body())
     assert len(calls) == 1 and calls[0].hangup_cause == "remote_bye"
+
+
+def test_offer_without_g711_gets_488():
+    g729_only = parse_sdp(
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        "m=audio 41000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n"
+    )
+    handled: list[Call] = []
+
+    async def handler(call: Call) -> None:
+        handled.append(call)
+
+    async def body():
+        callee, caller, target = await _pair(handler)
+        try:
+            with pytest.raises(CallFailed) as info:
+                await caller.place_call(target, g729_only)
+            return info.value.status
+        finally:
+            await caller.stop()
+            await callee.stop()
+
+    assert run(body()) == 488
+    assert handled == []  # refused before the application sees it
