@@ -11,6 +11,7 @@ from knowledge.parsing.legal import parse_legal
 from knowledge.parsing.levels import parse_levels
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.results import parse_result
+from knowledge.parsing.sections import documents_section, steps_section
 from knowledge.parsing.steps import parse_steps
 from knowledge.parsing.text import clean_block, clean_inline, strip_page_footer
 from knowledge.records import ProcedureRecord
@@ -57,7 +58,10 @@ def parse_portal(obj: Mapping) -> ProcedureRecord:
         channels.value = resolved.value
         channels.flags = [f for f in channels.flags if f != "time_unit_missing"] + resolved.flags
     record.channels = _take(record, "cach_thuc_thuc_hien", field, channels)
-    record.documents = _take(record, "thanh_phan_ho_so", field, parse_documents(field("thanh_phan_ho_so")))
+    documents = parse_documents(field("thanh_phan_ho_so"))
+    if "documents_unparsed" in documents.flags:
+        _recover_from_page(record, documents, field("raw_text"))
+    record.documents = _take(record, "thanh_phan_ho_so", field, documents)
     record.legal_basis = _take(record, "can_cu_phap_ly", field, parse_legal(field("can_cu_phap_ly")))
     add_completeness_flags(record)
     return record
@@ -71,6 +75,20 @@ def _take(record: ProcedureRecord, key: str, field, parsed: Parsed):
     if parsed.flags:
         record.raw[key] = field(key)
     return parsed.value
+
+
+def _recover_from_page(record: ProcedureRecord, documents: Parsed, page: str) -> None:
+    """The crawler cut steps and documents at the wrong place: read both
+    sections from the page text instead (see knowledge.parsing.sections)."""
+    section = documents_section(page)
+    recovered = parse_documents(section) if section else None
+    if not recovered or not recovered.value or "documents_unparsed" in recovered.flags:
+        return
+    documents.value = recovered.value
+    documents.flags = ["documents_from_page_text", *recovered.flags]
+    steps = parse_steps(steps_section(page))
+    if len(steps) > len(record.steps):
+        record.steps = steps
 
 
 def add_completeness_flags(record: ProcedureRecord) -> None:

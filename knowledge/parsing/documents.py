@@ -17,7 +17,9 @@ HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 _KIND = r"bản (?:chính|sao|chụp|gốc|điện tử)"
 # A row's quantity: "1 bản chính", "0 bản chính,1 bản sao"; inside prose it
 # is followed by a space, at a row end by the next row (or nothing).
-_QUANTITY = re.compile(rf"\d+ {_KIND}(?:\s*,\s*\d+ {_KIND})*(?=$|[^\s,.;:)\w]|[^\W\d_])", re.IGNORECASE)
+_QUANTITY = re.compile(
+    rf"\d+ {_KIND}(?:\s*,\s*\d+ {_KIND})*(?=$|[^\s,.;:)\w]|[^\W\d_]|\d{{1,2}}[.)]\s?[^\W\d_])", re.IGNORECASE
+)
 _FILE_END = re.compile(r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)", re.IGNORECASE)
 # Words a template file name starts with.
 _FORM_WORD = re.compile(

@@ -22,7 +22,8 @@ PORTAL_FLAG_CEILINGS = {
     "fee_note_conflict": 55,  # 50
     "legal_unparsed": 60,  # 50
     "time_fee_glued": 40,  # 34
-    "documents_unparsed": 30,  # 26: the crawl put step text in thanh_phan_ho_so
+    "documents_from_page_text": 30,  # 24: the crawl put step text in thanh_phan_ho_so; read from raw_text
+    "documents_unparsed": 4,  # 2: ... and the page text has no table either
     "fee_from_note": 30,  # 23
     "document_quantity_missing": 20,  # 15
     "document_form_unsplit": 25,  # 16

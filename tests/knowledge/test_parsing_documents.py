@@ -87,3 +87,11 @@ def test_row_without_a_name_takes_the_heading():
         Document("Bản sao hộ chiếu còn hiệu lực.", "", "1 bản chính, 1 bản sao", "Bản sao hộ chiếu còn hiệu lực.")
     ]
     assert parsed.flags == ["document_name_in_heading"]
+
+
+def test_row_followed_by_a_numbered_heading():
+    text = HEADER + "Bản sao hợp lệ0 bản chính,1 bản sao1. Trường hợp hưởng một lần" + HEADER + "Đơn đề nghị1 bản chính"
+    assert parse_documents(text).value == [
+        Document("Bản sao hợp lệ", "", "0 bản chính, 1 bản sao", ""),
+        Document("Đơn đề nghị", "", "1 bản chính", "1. Trường hợp hưởng một lần"),
+    ]

@@ -128,6 +128,32 @@ def test_missing_parts_are_flagged():
     assert parse_record(obj).flags == ["channels_missing", "steps_missing"]
 
 
+def test_fields_cut_by_the_crawler_are_read_from_the_page_text():
+    page = (
+        "Trình Tự Thực HiệnBước 1. Lập hồ sơ theo mục 9.3 (Thành phần hồ sơ) và nộp cho cơ quan BHXH.\n"
+        "Bước 2. Nhận kết quả.Cách Thức Thực HiệnHình thức nộpThời gianPhí, lệ phíMô tảTrực tiếp5 Ngày làm việc"
+        "Miễn phíThành phần hồ sơTên giấy tờMẫu đơn, tờ khaiSố lượngĐơn đề nghị (Mẫu số 14-HSB)1 bản chính"
+        "Căn cứ pháp lýTên văn bản pháp lýMã văn bảnLuật Bảo hiểm xã hội41/2024/QH15"
+    )
+    obj = dict(
+        PORTAL,
+        trinh_tu_thuc_hien="Bước 1. Lập hồ sơ theo mục 9.3 (",
+        thanh_phan_ho_so=") và nộp cho cơ quan BHXH.\nBước 2. Nhận kết quả.",
+        raw_text=page,
+    )
+    record = parse_record(obj)
+    assert record.documents == [Document("Đơn đề nghị (Mẫu số 14-HSB)", "", "1 bản chính")]
+    assert record.steps == [
+        "Bước 1. Lập hồ sơ theo mục 9.3 (Thành phần hồ sơ) và nộp cho cơ quan BHXH.",
+        "Bước 2. Nhận kết quả.",
+    ]
+    assert "documents_from_page_text" in record.flags
+    assert record.raw["thanh_phan_ho_so"] == obj["thanh_phan_ho_so"]
+    without_page = parse_record(dict(obj, raw_text=""))
+    assert without_page.documents == []
+    assert "documents_unparsed" in without_page.flags
+
+
 def test_bqp_helpers():
     assert decision_number("3980 /QĐ-BQP") == "3980/QĐ-BQP"
     assert decision_number("Quyết định số 4777") == "4777"
