@@ -135,10 +135,6 @@ class _Query:
         weights = [p.weight for p in positions]
         return cls(positions, weights, sum(weights), heard, postings, posting_weights)
 
-    def ignored_weight(self, ignore: frozenset[str]) -> float:
-        """Weight of the positions whose likeliest reading is a word every option shares."""
-        return sum(p.weight for p in self.positions if p.alts and p.alts[0][0] in ignore)
-
 
 class Matcher:
     """Matches caller utterances against a procedure catalogue (built once, then read-only)."""
@@ -252,7 +248,7 @@ class Matcher:
 
     # -- scoring ---------------------------------------------------------------------------
 
-    def _shortlist(self, query: _Query, allowed: np.ndarray | None) -> np.ndarray:
+    def _shortlist(self, query: _Query) -> np.ndarray:
         """Texts worth scoring exactly: IDF-weighted overlap from the postings in one
         bincount (a position's readings add up here, an over-count that only affects the
         shortlist), turned into rough precision and recall."""
@@ -263,16 +259,14 @@ class Matcher:
             )
         else:
             acc = np.zeros(n)
-        if allowed is not None:
-            acc = np.where(allowed[self._text_record], acc, 0.0)
-        if query.total <= 0.0:
-            return np.flatnonzero(acc > 0) if allowed is None else np.flatnonzero(allowed[self._text_record])
         approx = np.minimum(acc / query.total, 1.0) * np.minimum(1.0, acc / self._mass)
         k = min(SHORTLIST, n)
         top = np.argpartition(-approx, k - 1)[:k] if k < n else np.arange(n)
         return top[approx[top] > 0]
 
-    def _fit(self, t: int, q: _Query, ignore: frozenset[str]) -> float:
+    def _fit(self, t: int, q: _Query, ignore: frozenset[str], counted: frozenset[int] | None = None) -> float:
+        """Score one text; ``counted`` limits the precision to these positions (an
+        ``among`` choice, where words outside every option are noise)."""
         content = self._content[t]
         heard = q.heard
         weights = q.weights
@@ -288,7 +282,7 @@ class Matcher:
                     continue  # fillers count only inside a word pair, below
                 if key in content and conf > best_conf.get(key, 0.0):
                     best_conf[key] = conf
-                if conf > pos_best.get(i, (0.0, ""))[0]:
+                if (counted is None or i in counted) and conf > pos_best.get(i, (0.0, ""))[0]:
                     pos_best[i] = (conf, key)
         # Pairs of the text's words heard side by side: coherence, and the only way a
         # filler or question word counts ("con" in "nhận con nuôi", "chú" in "thường
@@ -316,13 +310,11 @@ class Matcher:
                 pair_num += w
         # Precision over what the caller said.
         num = 0.0
-        den = q.total
+        den = q.total if counted is None else sum(weights[i] for i in counted)
         for i, (conf, key) in pos_best.items():
             w = content.get(key) or weights[i]
             num += conf * w
             den += w - weights[i]
-        if ignore:
-            den -= q.ignored_weight(ignore)
         precision = num / den if den > 1e-9 else 1.0
         # Recall over the text's own words.
         mass = 0.0
@@ -344,24 +336,32 @@ class Matcher:
         topic = detect_topic(norm)
         words = apply_synonyms(norm.split())
         query = self._query(words)
-        allowed: np.ndarray | None = None
         ignore: frozenset[str] = frozenset()
-        if among is not None:
-            chosen = [self._by_code[c] for c in among if c in self._by_code]
-            allowed = np.zeros(len(self._records), dtype=bool)
-            allowed[chosen] = True
+        counted: frozenset[int] | None = None
+        if among is None:
+            if query.total <= 0.0:
+                return MatchResult("no_match", [], topic, norm)
+            texts = self._shortlist(query)
+        else:
+            # A choice between offered procedures ("cái có yếu tố nước ngoài"): words every
+            # option shares ("đăng ký khai sinh") cannot tell them apart, and words outside
+            # every option ("bình thường thôi") are noise. With none of their words heard
+            # at all there is no choice.
+            chosen = list(dict.fromkeys(self._by_code[c] for c in among if c in self._by_code))
+            vocabs = [frozenset().union(*(self._vocab[t] for t in self._texts_of[r])) for r in chosen]
+            relevant = frozenset().union(*vocabs)
             if len(chosen) >= 2:
-                # Words every option shares ("đăng ký khai sinh") cannot tell them apart.
-                sets = [
-                    {k for t in self._texts_of[r] for k in self._content[t]} | self._keywords[r]
-                    for r in chosen
-                ]
-                ignore = frozenset(set.intersection(*sets))
-        if among is None and query.total <= 0.0:
-            return MatchResult("no_match", [], topic, norm)
+                ignore = frozenset.intersection(*vocabs)
+            positions = query.positions
+            if not any(a in relevant for p in positions for a, _ in p.alts):
+                return MatchResult("no_match", [], topic, norm)
+            counted = frozenset(
+                i for i, p in enumerate(positions) if p.weight > 0.0 and _tells_apart(p, relevant, ignore)
+            )
+            texts = [t for r in chosen for t in self._texts_of[r]]
         fits: dict[int, float] = {}
-        for t in self._shortlist(query, allowed):
-            fit = self._fit(int(t), query, ignore)
+        for t in texts:
+            fit = self._fit(int(t), query, ignore, counted)
             r = self._texts[t].record
             if fit > fits.get(r, 0.0):
                 fits[r] = fit
@@ -399,6 +399,15 @@ def offered(result: MatchResult) -> list[Candidate]:
         return []
     best = result.candidates[0].score
     return [c for c in result.candidates[:MAX_OFFERED] if best - c.score < CLOSE or c is result.candidates[0]]
+
+
+def _tells_apart(pos: _Position, relevant: frozenset[str], shared: frozenset[str]) -> bool:
+    """Whether a heard word most likely is a word of some option but not of all of them."""
+    readings = [(c, a) for a, c in pos.alts if a in relevant]
+    if not readings:
+        return False
+    conf, key = max(readings)
+    return key not in shared and conf >= 0.9 * pos.alts[0][1]
 
 
 def _keys(text: str) -> tuple[str, ...]:

@@ -185,6 +185,9 @@ _PHRASES: dict[Topic, tuple[str, ...]] = {
         "nhận lại gì",
         "cấp cho cái gì",
         "được giấy gì",
+        "cấp giấy gì",
+        "được cấp giấy gì",
+        "nhận giấy gì",
     ),
 }
 # When two topics match equally long phrases, the more specific question wins.
