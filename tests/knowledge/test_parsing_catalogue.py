@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.formats import parse_record
+from knowledge.parsing.flags import FLAG_DESCRIPTIONS
 from knowledge.records import ProcedureRecord
 
 # Measured (bench/parse_catalogue.py) -> ceiling.
@@ -120,6 +121,11 @@ def test_flags_stay_under_measured_ceilings(portal):
     over = {f: n for f, n in counts.items() if n > PORTAL_FLAG_CEILINGS.get(f, 0)}
     assert not over, f"more records flagged than measured: {over}"
     assert sum(1 for r in portal.values() if r.flags) <= 560  # measured 530 of 2642
+
+
+def test_every_flag_is_described(portal, bqp):
+    seen = {f for records in (portal, bqp) for r in records.values() for f in r.flags}
+    assert seen <= set(FLAG_DESCRIPTIONS), seen - set(FLAG_DESCRIPTIONS)
 
 
 def test_flagged_fields_keep_their_source_text(portal):
