@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from dialog.manager import DialogManager, MenuGroup, default_menu
 from dialog.matcher import Matcher
 from knowledge.records import ProcedureRecord
 from knowledge.store import ProcedureStore
@@ -15,8 +16,13 @@ from knowledge.store import ProcedureStore
 class Snapshot:
     catalogue: dict[str, ProcedureRecord]
     matcher: Matcher
+    menu: list[MenuGroup]  # computed once per catalogue version: ~35 ms on the full catalogue
     fingerprint: tuple
     built_s: float
+
+    def conversation(self, *, operator_available: bool = False) -> DialogManager:
+        """A new per-call dialog manager over this snapshot (about 1 ms)."""
+        return DialogManager(self.catalogue, self.matcher, operator_available=operator_available, menu=self.menu)
 
 
 class Brain:
@@ -51,4 +57,5 @@ class Brain:
         started = time.perf_counter()
         records = self._store.all_records(status="published")
         catalogue = {r.code: r for r in records}
-        return Snapshot(catalogue, Matcher(records), fp, time.perf_counter() - started)
+        matcher = Matcher(records)
+        return Snapshot(catalogue, matcher, default_menu(catalogue), fp, time.perf_counter() - started)

@@ -172,12 +172,9 @@ _DIGITS = frozenset("0123456789*#")
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """A conversation in the terminal; a line of only keypad characters is sent as digits,
     an empty line as silence. With --script, lines come from a file (or - for stdin)."""
-    from dialog.manager import DialogManager
-
     svc, brain = _brain(settings)
     try:
-        snap = brain.snapshot()
-        manager = DialogManager(snap.catalogue, snap.matcher, operator_available=bool(settings.operator_uri))
+        manager = brain.snapshot().conversation(operator_available=bool(settings.operator_uri))
         turn = manager.start()
         print(f"hotline: {turn.reply}")
         lines = _script_lines(args.script) if args.script else None

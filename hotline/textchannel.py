@@ -17,7 +17,7 @@ from .callrecords import CallRecords, TurnRecord
 def ask(snapshot: Snapshot, text: str, *, operator_available: bool = False) -> dict:
     """One turn against the current catalogue, as `hotline ask --json` and POST /api/v1/ask print it."""
     result = snapshot.matcher.match(text)
-    manager = DialogManager(snapshot.catalogue, snapshot.matcher, operator_available=operator_available)
+    manager = snapshot.conversation(operator_available=operator_available)
     manager.start()
     turn = manager.handle(text)
     top = result.procedure
@@ -66,7 +66,7 @@ class SessionRegistry:
 
     def create(self) -> tuple[str, Turn]:
         snap = self._brain.snapshot()
-        manager = DialogManager(snap.catalogue, snap.matcher, operator_available=self._operator)
+        manager = snap.conversation(operator_available=self._operator)
         turn = manager.start()
         with self._lock:
             self._expire()
