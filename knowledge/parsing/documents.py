@@ -99,28 +99,31 @@ def parse_row(row: str, group: str = "") -> Parsed[Document]:
 
 
 def split_form(text: str) -> tuple[str, str, list[str]]:
-    """Separate template file names glued to the end of a document name."""
+    """Separate template file names glued to the end of a document name:
+    returns (name, forms joined by "; ", flags)."""
     text = text.rstrip()
-    if not _FILE_END.search(text) or not re.search(rf"{_FILE_END.pattern}$", text, re.IGNORECASE):
+    if not re.search(rf"(?:{_FILE_END.pattern})$", text, re.IGNORECASE):
         return text, "", []
-    # Consecutive file names: cut after each extension.
     ends = [m.end() for m in _FILE_END.finditer(text)]
+    # Walk back over whole file names glued one after another ("a.docxb.docx");
+    # a long piece or one with a sentence in it belongs to the name.
     first_end = ends[0]
     for j in range(len(ends) - 1, 0, -1):
-        # Chain back while the pieces look like file names (short, no sentence).
         piece = text[ends[j - 1]: ends[j]]
         if len(piece) > 120 or ". " in piece:
             first_end = ends[j]
             break
-    head, more = text[:first_end], text[first_end:]
+    later = [e for e in ends if e > first_end]
+    head = text[:first_end]
+    forms = [text[a:b] for a, b in zip([first_end, *later], later, strict=False)]
     start = form_start(head)
-    forms = [head[start:]] if start is not None else []
-    if more:
-        forms += [text[a:b] for a, b in zip([first_end, *ends], ends, strict=False) if a >= first_end and b > a]
-    forms = [clean_inline(f) for f in forms if clean_inline(f)]
+    flags = []
     if start is None:
-        return text[:first_end] + more, "; ".join(forms), ["document_form_unsplit"]
-    return head[:start], "; ".join(forms), []
+        flags.append("document_form_unsplit")
+    else:
+        forms.insert(0, head[start:])
+        head = head[:start]
+    return head, "; ".join(f for f in (clean_inline(x) for x in forms) if f), flags
 
 
 def form_start(text: str) -> int | None:

@@ -67,6 +67,11 @@ def test_form_in_a_name_without_a_boundary_is_flagged():
     assert name.endswith(".docx")
 
 
+def test_unsplit_first_form_keeps_the_later_ones_once():
+    name, form, flags = split_form("ĐƠN XIN CẤP PHÉP.docxMẫu số 02.docx")
+    assert (name, form, flags) == ("ĐƠN XIN CẤP PHÉP.docx", "Mẫu số 02.docx", ["document_form_unsplit"])
+
+
 def test_row_without_form():
     assert parse_row("- Giấy chứng sinh;1 bản chính", "G").value == Document("Giấy chứng sinh;", "", "1 bản chính", "G")
 
