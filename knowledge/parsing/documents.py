@@ -23,7 +23,7 @@ _QUANTITY = re.compile(
 _FILE_END = re.compile(r"\.(?:docx|doc|pdf|xlsx|xls|odt|rtf|zip|rar)", re.IGNORECASE)
 # Words a template file name starts with.
 _FORM_WORD = re.compile(
-    r"Mẫu|MẪU|mẫu|Mau|MAU|mau|Phụ lục|PHỤ LỤC|Phu luc|Phụ Lục|PL|Mus|Biểu|Tờ khai|TỜ KHAI|Đơn|ĐƠN|Phiếu|PHIẾU"
+    r"Mẫu|MẪU|mẫu|Mau|MAU|mau|Phụ lục|PHỤ LỤC|Phụ Lục|Phu ?luc|PHU ?LUC|PL|Mus|Biểu|Tờ khai|TỜ KHAI|Đơn|ĐƠN|Phiếu|PHIẾU"
 )
 # The end of a legal document code ("94/2025/TT-BNNMT") a file name is glued to.
 _CODE_END = re.compile(
@@ -137,8 +137,13 @@ def form_start(text: str) -> int | None:
     if best is not None:
         return best
     codes = [m.end() for m in _CODE_END.finditer(text)]
-    if codes and codes[-1] < len(text) and not text[codes[-1]].isspace():
-        return codes[-1]
+    if codes:
+        # "...TT-NHNN)Phuluc01.docx": the name's closing bracket stays with the name.
+        end = codes[-1]
+        while end < len(text) and text[end] in ")];,.":
+            end += 1
+        if end < len(text) and not text[end].isspace():
+            return end
     # No form word: the last glued boundary (punctuation, a case change, or a
     # word glued to a numbered file name: "theo mẫu1.000312.docx").
     ext_dot = text.rfind(".")

@@ -58,6 +58,10 @@ def test_form_glued_without_punctuation():
     assert split_form("trữ lượng khoáng sảnMau 08-Phu luc_39.2025.TT-BNNMT_02.7.2025.docx")[:2] == (
         "trữ lượng khoáng sản", "Mau 08-Phu luc_39.2025.TT-BNNMT_02.7.2025.docx"
     )
+    assert split_form("(theo mẫu tại Phụ lục số 01 ban hành kèm theo Thông tư 11/2014/TT-NHNN)Phuluc01.docx")[:2] == (
+        "(theo mẫu tại Phụ lục số 01 ban hành kèm theo Thông tư 11/2014/TT-NHNN)", "Phuluc01.docx"
+    )
+    assert split_form("theo Thông tư số 21/2015/TT-BNNPTNT)Bieu mau 2.docx")[1] == "Bieu mau 2.docx"
     assert form_start("Đơn xin nhận con nuôi;1.nxinnhnconnui.doc") == len("Đơn xin nhận con nuôi;")
 
 
