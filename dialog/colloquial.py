@@ -81,12 +81,13 @@ def apply_synonyms(words: list[str]) -> list[str]:
     """Replace colloquial phrases (longest first, also when written without
     diacritics) by their official wording."""
     out: list[str] = []
+    unmarked = [w.isascii() for w in words]
     i = 0
     while i < len(words):
         for n in range(min(_MAX_LEN, len(words) - i), 0, -1):
             span = tuple(words[i : i + n])
             repl = SYNONYMS.get(span)
-            if repl is None and all(w == strip_diacritics(w) for w in span):
+            if repl is None and all(unmarked[i : i + n]):
                 repl = _STRIPPED_SYNONYMS.get(span)
             if repl is not None:
                 out.extend(repl)

@@ -59,7 +59,7 @@ ANSWER_MARGIN = 0.10
 CLOSE = 0.05
 MAX_CANDIDATES = 5
 MAX_OFFERED = 3
-SHORTLIST = 40
+SHORTLIST = 25
 
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
@@ -114,8 +114,8 @@ class _Query:
     weights: list[float]
     total: float  # summed weight of the content positions
     heard: dict[str, list[tuple[int, float]]]  # catalogue word -> [(position, confidence)]
-    postings: list[np.ndarray]
-    posting_weights: list[np.ndarray]
+    postings: np.ndarray  # text ids of every content reading's postings, concatenated
+    posting_weights: np.ndarray  # confidence x IDF of the reading, per entry
 
     @classmethod
     def build(
@@ -123,7 +123,7 @@ class _Query:
     ) -> _Query:
         heard: dict[str, list[tuple[int, float]]] = {}
         postings: list[np.ndarray] = []
-        posting_weights: list[np.ndarray] = []
+        scale: list[float] = []
         for i, pos in enumerate(positions):
             for key, conf in pos.alts:
                 heard.setdefault(key, []).append((i, conf))
@@ -131,9 +131,14 @@ class _Query:
                     idx = postings_of.get(key)
                     if idx is not None:
                         postings.append(idx)
-                        posting_weights.append(np.full(len(idx), conf * index.idf(key)))
+                        scale.append(conf * index.idf(key))
         weights = [p.weight for p in positions]
-        return cls(positions, weights, sum(weights), heard, postings, posting_weights)
+        if postings:
+            ids = np.concatenate(postings)
+            values = np.repeat(np.asarray(scale), [len(p) for p in postings])
+        else:
+            ids, values = np.zeros(0, dtype=np.int32), np.zeros(0)
+        return cls(positions, weights, sum(weights), heard, ids, values)
 
 
 class Matcher:
@@ -211,7 +216,7 @@ class Matcher:
     # -- query side ------------------------------------------------------------------------
 
     def _query(self, words: list[str]) -> _Query:
-        unmarked = all(w == strip_diacritics(w) for w in words)
+        unmarked = all(w.isascii() for w in words)
         question = self._question_positions(words, unmarked)
         index = self._index
         out: list[_Position] = []
@@ -253,12 +258,7 @@ class Matcher:
         bincount (a position's readings add up here, an over-count that only affects the
         shortlist), turned into rough precision and recall."""
         n = len(self._texts)
-        if query.postings:
-            acc = np.bincount(
-                np.concatenate(query.postings), weights=np.concatenate(query.posting_weights), minlength=n
-            )
-        else:
-            acc = np.zeros(n)
+        acc = np.bincount(query.postings, weights=query.posting_weights, minlength=n)
         approx = np.minimum(acc / query.total, 1.0) * np.minimum(1.0, acc / self._mass)
         k = min(SHORTLIST, n)
         top = np.argpartition(-approx, k - 1)[:k] if k < n else np.arange(n)

@@ -68,9 +68,25 @@ def normalize(text: str) -> str:
     return " ".join(_place_tone(s) for s in text.split())
 
 
+def _strip_table() -> dict[int, str]:
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0xC0, 0x1F00):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii() and base:
+            table[cp] = base
+    return table
+
+
+_STRIP = _strip_table()
+
+
 def strip_diacritics(text: str) -> str:
     """Remove every mark, including đ -> d; case and spacing are left as they are."""
-    decomposed = unicodedata.normalize("NFD", text)
+    fast = text.translate(_STRIP)  # precomposed letters: one table lookup each
+    if fast.isascii():
+        return fast
+    decomposed = unicodedata.normalize("NFD", fast)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", bare).replace("đ", "d").replace("Đ", "D")
 

@@ -10,7 +10,6 @@ single stripped syllable is too ambiguous ("phi" is "phí" or "phi nông nghiệ
 
 from __future__ import annotations
 
-import re
 from typing import Literal, get_args
 
 from dialog.normalize import normalize, strip_diacritics
@@ -197,30 +196,35 @@ _PRIORITY: dict[Topic, int] = {
 }
 
 
-def _compile(phrases: tuple[str, ...], *, stripped: bool) -> list[tuple[re.Pattern[str], int]]:
-    out = []
-    for p in phrases:
-        p = normalize(p)
-        n = len(p.split())
-        if stripped:
-            if n < 2 and p != strip_diacritics(p) and p not in {"online", "onl", "vneid"}:
-                continue
-            p = strip_diacritics(p)
-        out.append((re.compile(rf"(?<!\S){re.escape(p)}(?!\S)"), n))
-    return out
+_Table = dict[str, list[tuple[tuple[str, ...], Topic]]]
 
 
-_ACCENTED = {t: _compile(ps, stripped=False) for t, ps in _PHRASES.items()}
-_STRIPPED = {t: _compile(ps, stripped=True) for t, ps in _PHRASES.items()}
+def _table(*, stripped: bool) -> _Table:
+    """Phrases as word tuples, keyed by their first word."""
+    table: _Table = {}
+    for topic, phrases in _PHRASES.items():
+        for p in phrases:
+            words = tuple(normalize(p).split())
+            if stripped:
+                bare = tuple(strip_diacritics(w) for w in words)
+                if len(words) < 2 and bare != words:
+                    continue
+                words = bare
+            table.setdefault(words[0], []).append((words, topic))
+    return table
 
 
-def _best(text: str, table: dict[Topic, list[tuple[re.Pattern[str], int]]]) -> Topic | None:
+_ACCENTED = _table(stripped=False)
+_STRIPPED = _table(stripped=True)
+
+
+def _best(words: list[str], table: _Table) -> Topic | None:
     best: tuple[int, int] | None = None
     found: Topic | None = None
-    for topic, patterns in table.items():
-        for pattern, n in patterns:
-            if pattern.search(text):
-                key = (n, -_PRIORITY[topic])
+    for i, w in enumerate(words):
+        for phrase, topic in table.get(w, ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                key = (len(phrase), -_PRIORITY[topic])
                 if best is None or key > best:
                     best, found = key, topic
     return found
@@ -228,12 +232,10 @@ def _best(text: str, table: dict[Topic, list[tuple[re.Pattern[str], int]]]) -> T
 
 def detect_topic(text: str) -> Topic | None:
     """The aspect of a procedure the caller asks about, or None for a plain mention."""
-    norm = normalize(text)
-    if not norm:
-        return None
-    found = _best(norm, _ACCENTED)
-    if found is None and norm == strip_diacritics(norm):
-        found = _best(norm, _STRIPPED)
+    words = normalize(text).split()
+    found = _best(words, _ACCENTED)
+    if found is None and words and all(w.isascii() for w in words):
+        found = _best(words, _STRIPPED)
     return found
 
 
