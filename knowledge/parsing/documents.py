@@ -149,8 +149,8 @@ def form_start(text: str) -> int | None:
     ext_dot = text.rfind(".")
     for i in range(len(text) - 2, 0, -1):
         a, b = text[i - 1], text[i]
-        if b.isspace() or a.isspace():
-            continue
+        if not b.isalnum() or a.isspace():
+            continue  # a file name starts with a letter or digit, not "(1).doc"
         # "1.nxin..." numbers inside a file name: a dot after a digit is no
         # boundary unless a capital follows ("2023.NA5.doc").
         after_word = (i > 1 and not text[i - 2].isdigit()) or b.isupper()

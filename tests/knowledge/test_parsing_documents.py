@@ -62,6 +62,8 @@ def test_form_glued_without_punctuation():
         "(theo mẫu tại Phụ lục số 01 ban hành kèm theo Thông tư 11/2014/TT-NHNN)", "Phuluc01.docx"
     )
     assert split_form("theo Thông tư số 21/2015/TT-BNNPTNT)Bieu mau 2.docx")[1] == "Bieu mau 2.docx"
+    assert split_form("ngày 30/6/2023 của Bộ Công an.NA5 (1).doc")[1] == "NA5 (1).doc"
+    assert split_form("đóng dấu giáp lai.31-Mẫu số 1a-BCA(X13)-2014.doc")[1] == "31-Mẫu số 1a-BCA(X13)-2014.doc"
     assert form_start("Đơn xin nhận con nuôi;1.nxinnhnconnui.doc") == len("Đơn xin nhận con nuôi;")
 
 
