@@ -27,7 +27,7 @@ PORTAL_FLAG_CEILINGS = {
     "documents_unparsed": 4,  # 2: ... and the page text has no table either
     "fee_from_note": 30,  # 23
     "document_quantity_missing": 20,  # 15
-    "document_form_unsplit": 25,  # 16
+    "document_form_unsplit": 25,  # 19
     "time_unparsed": 3,  # 1
     "time_zero": 4,  # 2: "Trực tiếp0..."
     "document_name_in_heading": 3,  # 1
