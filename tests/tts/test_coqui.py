@@ -52,7 +52,7 @@ def build_random_vits(directory: Path, *, sample_rate: int = 16000, seed: int = 
         text_cleaner="multilingual_cleaners",
         add_blank=True,
     )
-    model = Vits.init_from_config(config)
+    model = Vits(config)
     # Untrained, every symbol would last about one frame whatever the speed; give the
     # duration predictor's output the bias of a trained model (~4 frames per symbol).
     with torch.no_grad():
