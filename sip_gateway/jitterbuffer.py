@@ -86,8 +86,16 @@ class JitterBuffer(Generic[T]):
     def push(self, sequence: int, item: T, now: float) -> list[T]:
         """Add one packet; returns the items now ready, in order."""
         self.counters.received += 1
-        out: list[T] = []
         ext = self._extend(sequence & 0xFFFF)
+        if ext == self._next and not self._slots:
+            # The common case, next in order with nothing held: straight through.
+            self._highest = ext
+            self._next = ext + 1
+            self.counters.released += 1
+            if self.adaptive:
+                self._clean()
+            return [item]
+        out: list[T] = []
         if self._highest is not None and abs(ext - self._highest) > MAX_JUMP:
             self.counters.resets += 1
             out = self.reset()
@@ -111,13 +119,16 @@ class JitterBuffer(Generic[T]):
         if self._highest is None or ext > self._highest:
             self._highest = ext
         if self.adaptive:
-            self._clean_run += 1
-            if self._clean_run >= self.shrink_after:
-                self._clean_run = 0
-                if self.depth > self.min_depth:
-                    self.depth -= 1
+            self._clean()
         self._drain(now, out)
         return out
+
+    def _clean(self) -> None:
+        self._clean_run += 1
+        if self._clean_run >= self.shrink_after:
+            self._clean_run = 0
+            if self.depth > self.min_depth:
+                self.depth -= 1
 
     def poll(self, now: float) -> list[T]:
         """Release what waited too long for a missing packet (called on the pacer tick)."""

@@ -51,6 +51,23 @@ FRAME_BYTES = FRAME_SAMPLES * 2
 CN_PAYLOAD_TYPE = 13  # RFC 3389 comfort noise: accepted and ignored
 
 
+def _frame_decoder(decode: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+    """The same decoder as ``decode``, faster on 160-byte packets: the low and
+    high bytes of each sample come from two ``bytes.translate`` tables and are
+    interleaved by slice assignment, all in C, with no numpy call overhead
+    (which dominates at 50,000 packets a second)."""
+    table = decode(bytes(range(256)))
+    low, high = table[0::2], table[1::2]
+
+    def decode_frame(payload: bytes) -> bytes:
+        out = bytearray(2 * len(payload))
+        out[0::2] = payload.translate(low)
+        out[1::2] = payload.translate(high)
+        return bytes(out)
+
+    return decode_frame
+
+
 @dataclass(slots=True, frozen=True)
 class G711:
     name: str
@@ -60,8 +77,8 @@ class G711:
     silence: bytes  # one encoded 20 ms frame of silence
 
 
-PCMU = G711("PCMU", 0, ulaw_encode, ulaw_decode, ulaw_encode(bytes(FRAME_BYTES)))
-PCMA = G711("PCMA", 8, alaw_encode, alaw_decode, alaw_encode(bytes(FRAME_BYTES)))
+PCMU = G711("PCMU", 0, ulaw_encode, _frame_decoder(ulaw_decode), ulaw_encode(bytes(FRAME_BYTES)))
+PCMA = G711("PCMA", 8, alaw_encode, _frame_decoder(alaw_decode), alaw_encode(bytes(FRAME_BYTES)))
 CODECS = {"PCMU": PCMU, "PCMA": PCMA}
 
 
@@ -79,7 +96,7 @@ class MediaError(RuntimeError):
     """The session could not be opened (no port could be bound)."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Frame:
     """20 ms (usually) of the caller's audio: 16-bit little-endian mono PCM at 8 kHz."""
 
@@ -185,7 +202,10 @@ class MediaSession:
         self._marker = True  # first packet of the stream
         self._transport: asyncio.DatagramTransport | None = None
         self._ports: PortAllocator | None = None
-        self._queue: asyncio.Queue = asyncio.Queue(maxsize=queue_frames)
+        # A deque and one waiter instead of asyncio.Queue: a third of the per-packet cost.
+        self._queue: deque = deque()
+        self._queue_max = queue_frames
+        self._waiters: list[asyncio.Future] = []  # readers blocked in receive()
         self._jb: JitterBuffer[RtpPacket] = JitterBuffer(depth=jitter_depth)
         self._rfc4733 = Rfc4733Receiver()
         auto = inband_dtmf is None
@@ -267,10 +287,12 @@ class MediaSession:
 
     def set_remote(self, address: str, port: int, *, codec: str | int | None = None,
                    dtmf_payload_type: int | None = -1, sending: bool = True) -> None:
-        """Apply a (re-)negotiated answer: new target (drops the latch), codec, DTMF type, hold."""
+        """Apply a (re-)negotiated description: target (a changed one drops the latch), codec,
+        DTMF payload type (-1: unchanged, None: none), and whether to send (False on hold)."""
+        if (address, port) != self._sdp_remote:
+            self._latched = None  # a new target: latch again on its packets
         self._sdp_remote = (address, port)
         self._remote = (address, port) if address not in ("0.0.0.0", "::") and port else None
-        self._latched = None
         if codec is not None:
             self.codec = codec_for(codec)
         if dtmf_payload_type != -1:
@@ -343,19 +365,33 @@ class MediaSession:
 
     def _put(self, item) -> None:
         q = self._queue
-        if q.full():
+        q.append(item)
+        if len(q) > self._queue_max:
             # The consumer fell behind: drop the oldest, keep the call live.
-            q.get_nowait()
+            q.popleft()
             self.stats.dropped_frames += 1
-        q.put_nowait(item)
+        if self._waiters:
+            for w in self._waiters:
+                if not w.done():
+                    w.set_result(None)
+            self._waiters.clear()
 
     async def receive(self) -> Frame | DtmfEvent | None:
         """The next frame or key press; None once the session is closed."""
-        if self._closed and self._queue.empty():
-            return None
-        item = await self._queue.get()
+        q = self._queue
+        while not q:
+            if self._closed:
+                return None
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            finally:
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
+        item = q.popleft()
         if item is _CLOSED:
-            self._queue.put_nowait(_CLOSED)  # wake other readers too
+            q.appendleft(_CLOSED)  # stays, for other readers
             return None
         return item
 

@@ -19,7 +19,7 @@ class RtpParseError(ValueError):
     """The datagram is not a usable RTP packet."""
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class RtpPacket:
     payload_type: int
     sequence: int  # 16 bits, wraps
@@ -31,7 +31,8 @@ class RtpPacket:
     extension: tuple[int, bytes] | None = None  # (profile, data) of the header extension
     padding: int = 0  # bytes of padding to append on build (stripped on parse)
 
-    def __post_init__(self) -> None:
+    def validate(self) -> None:
+        """Field ranges; checked on build (parsing cannot produce out-of-range values)."""
         if not 0 <= self.payload_type <= 127:
             raise ValueError(f"payload type {self.payload_type} out of range")
         if not 0 <= self.sequence <= 0xFFFF:
@@ -44,6 +45,7 @@ class RtpPacket:
             raise ValueError("padding is 0..255 bytes")
 
     def to_bytes(self) -> bytes:
+        self.validate()
         first = (RTP_VERSION << 6) | len(self.csrcs)
         if self.padding:
             first |= 0x20

@@ -314,6 +314,40 @@ def test_hold_stops_sending_and_resume_restarts():
     assert len(resumed) >= 5 and all(p.payload_type == 8 for p in resumed)
 
 
+def offer(port: int, direction: str = "sendrecv", codecs: str = "8 0 101") -> str:
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            f"m=audio {port} RTP/AVP {codecs}\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+            f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na={direction}\r\n")
+
+
+def test_follows_sdp_codec_dtmf_type_and_hold():
+    from sip_gateway.sdp import parse_sdp
+
+    async def main():
+        pacer = Pacer()
+        peer = await UdpPeer.open()
+        s = await MediaSession.open(pacer, host="127.0.0.1")
+        s.apply_sdp(parse_sdp(offer(peer.port)))
+        await asyncio.sleep(0.2)
+        n_before_hold = len(peer.received)
+        s.apply_sdp(parse_sdp(offer(peer.port, "sendonly")))  # the caller puts us on hold
+        await asyncio.sleep(0.02)
+        n_hold = len(peer.received)
+        await asyncio.sleep(0.2)
+        n_held = len(peer.received)
+        s.apply_sdp(parse_sdp(offer(peer.port, "sendrecv", codecs="0 101")))
+        s.send_dtmf("5")
+        await asyncio.sleep(0.3)
+        await s.close()
+        return n_before_hold, n_hold, n_held, [parse_rtp(d) for _, d, _ in peer.received]
+
+    n_before_hold, n_hold, n_held, packets = run(main())
+    assert n_before_hold >= 5 and all(p.payload_type == 8 for p in packets[:n_before_hold])
+    assert n_held == n_hold
+    resumed = packets[n_held:]
+    assert {p.payload_type for p in resumed} == {0, 101}
+
+
 def test_ports_from_range_even_released_on_close_and_busy_ports_skipped():
     async def main():
         # a range of three even ports, the middle one taken by another socket

@@ -78,9 +78,9 @@ def test_random_bytes_never_crash():
 
 def test_invalid_fields_rejected_on_build():
     with pytest.raises(ValueError):
-        RtpPacket(payload_type=128, sequence=0, timestamp=0, ssrc=0)
+        RtpPacket(payload_type=128, sequence=0, timestamp=0, ssrc=0).to_bytes()
     with pytest.raises(ValueError):
-        RtpPacket(payload_type=0, sequence=70000, timestamp=0, ssrc=0)
+        RtpPacket(payload_type=0, sequence=70000, timestamp=0, ssrc=0).to_bytes()
     with pytest.raises(ValueError):
         RtpPacket(payload_type=0, sequence=0, timestamp=0, ssrc=0, extension=(1, b"abc")).to_bytes()
 

@@ -1,0 +1,189 @@
+"""How many RTP media sessions one process carries on uvloop.
+
+For each N: N MediaSessions on 127.0.0.1, each receiving 50 packets/s of
+G.711 from a separate sender process (one UDP socket per call, like N
+phones) and sending 50 packets/s back on the shared 20 ms pacer while a
+consumer task per call reads the decoded frames. Prints, per N: CPU of the
+media process, send lateness against the 20 ms deadlines (p50/p99/max),
+packet loss both ways and jitter-buffer loss.
+
+    .venv/bin/python bench/media_capacity.py [--sizes 200,500,1000] [--seconds 10] [--inband]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import uvloop
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sip_gateway.codecs import ulaw_decode, ulaw_encode  # noqa: E402
+from sip_gateway.media import MediaSession  # noqa: E402
+from sip_gateway.pacer import Pacer  # noqa: E402
+from sip_gateway.ports import PortAllocator  # noqa: E402
+
+WARMUP = 2.0
+
+
+def speechlike_ulaw(seconds: float = 1.0) -> bytes:
+    rng = np.random.default_rng(0)
+    t = np.arange(int(seconds * 8000)) / 8000
+    x = sum(np.sin(2 * np.pi * 120 * h * t) / h for h in range(1, 25)) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    x = x + rng.normal(0, 0.05, len(t))
+    return ulaw_encode((0.5 * 32767 * x / np.abs(x).max()).astype("<i2").tobytes())
+
+
+# ---- the sender process (the callers) ----------------------------------------
+
+
+class _Counter(asyncio.DatagramProtocol):
+    received = 0
+
+    def datagram_received(self, data, addr) -> None:
+        _Counter.received += 1
+
+
+async def sender(ports: list[int]) -> None:
+    loop = asyncio.get_running_loop()
+    transports = []
+    for _ in ports:
+        t, _ = await loop.create_datagram_endpoint(_Counter, local_addr=("127.0.0.1", 0))
+        transports.append(t)
+    audio = speechlike_ulaw()
+    frames = [audio[i:i + 160] for i in range(0, len(audio), 160)]
+    header = struct.Struct("!BBHII")
+    seqs = [random.getrandbits(16) for _ in ports]
+    ssrcs = [random.getrandbits(32) for _ in ports]
+    stop = asyncio.Event()
+    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.readline() else None)
+    print("ready", flush=True)
+    sent = tick = 0
+    late: list[float] = []
+    cpu0 = time.process_time()
+    start = deadline = time.monotonic()
+    while not stop.is_set():
+        payload = frames[tick % len(frames)]
+        ts = tick * 160
+        late.append(time.monotonic() - deadline)
+        for i, t in enumerate(transports):
+            t.sendto(header.pack(0x80, 0, (seqs[i] + tick) & 0xFFFF, ts, ssrcs[i]) + payload,
+                     ("127.0.0.1", ports[i]))
+        sent += len(transports)
+        tick += 1
+        deadline += 0.02
+        await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+    elapsed = time.monotonic() - start
+    await asyncio.sleep(0.3)
+    lat = np.array(late) * 1000
+    print(json.dumps({
+        "sent": sent, "received": _Counter.received, "cpu": (time.process_time() - cpu0) / elapsed,
+        "late_p99_ms": float(np.percentile(lat, 99)) if len(lat) else 0.0,
+    }), flush=True)
+
+
+# ---- the media process -------------------------------------------------------
+
+
+async def measure(n: int, seconds: float, inband: bool) -> dict:
+    pacer = Pacer()
+    ports = PortAllocator(42000, 42000 + 4 * n + 100)
+    sessions = [await MediaSession.open(pacer, ports, host="127.0.0.1", dtmf_payload_type=101,
+                                        inband_dtmf=inband or None) for _ in range(n)]
+    frames_read = [0]
+
+    async def consume(s: MediaSession) -> None:
+        async for _item in s:
+            frames_read[0] += 1
+
+    readers = [asyncio.create_task(consume(s)) for s in sessions]
+    tone = speechlike_ulaw(60)  # one long playback per call: the encode path runs too
+    pcm = ulaw_decode(tone)
+    for s in sessions:
+        s.play(pcm)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--sender", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write((json.dumps([s.local_port for s in sessions]) + "\n").encode())
+    await proc.stdin.drain()
+    assert (await proc.stdout.readline()).strip() == b"ready"
+    await asyncio.sleep(WARMUP)  # sessions latch to the sender's sockets (symmetric RTP)
+    pacer.send_lateness.reset()
+    pacer.tick_lateness.reset()
+    out0 = sum(s.stats.packets_out for s in sessions)
+    cpu0, t0 = time.process_time(), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu = (time.process_time() - cpu0) / (time.monotonic() - t0)
+    pacer.stop()  # no more sends
+    out_window = sum(s.stats.packets_out for s in sessions) - out0
+    latched = sum(1 for s in sessions if s.remote is not None)
+    await asyncio.sleep(0.3)
+    proc.stdin.close()
+    result = json.loads((await proc.stdout.readline()).decode())
+    await proc.wait()
+    await asyncio.sleep(0.2)
+    stats = [s.snapshot() for s in sessions]
+    packets_out = sum(s.packets_out for s in stats)
+    packets_in = sum(s.packets_in for s in stats)
+    for s in sessions:
+        await s.close()
+    await asyncio.gather(*readers)
+    return {
+        "n": n,
+        "cpu": cpu,
+        "p50": pacer.send_lateness.quantile(0.5),
+        "p99": pacer.send_lateness.quantile(0.99),
+        "max": pacer.send_lateness.max_ms,
+        "tick_p99": pacer.tick_lateness.quantile(0.99),
+        "missed_ticks": pacer.missed_ticks,
+        "rate_out": out_window / seconds / n,
+        "loss_in": 1 - packets_in / result["sent"],
+        "loss_out": 1 - result["received"] / packets_out,
+        "jb_lost": sum(s.lost for s in stats),
+        "dropped": sum(s.dropped_frames for s in stats),
+        "frames_read": frames_read[0],
+        "latched": latched,
+        "sender_cpu": result["cpu"],
+        "sender_p99": result["late_p99_ms"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="200,500,1000")
+    ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--inband", action="store_true", help="run in-band DTMF detection on every frame too")
+    ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if args.sender:
+        uvloop.run(sender(json.loads(sys.stdin.readline())))
+        return
+    print(f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
+          f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}")
+    print(f"{'calls':>6} {'cpu%':>6} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
+          f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11}")
+    for n in (int(x) for x in args.sizes.split(",")):
+        r = uvloop.run(measure(n, args.seconds, args.inband))
+        print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
+              f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
+              f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}%", flush=True)
+        if r["latched"] != n or r["missed_ticks"]:
+            print(f"       latched {r['latched']}/{n}, pacer missed ticks {r['missed_ticks']}")
+    print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer)")
+
+
+if __name__ == "__main__":
+    main()
