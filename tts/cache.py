@@ -49,6 +49,8 @@ MAX_RECORDING_SECONDS = 600.0
 SILENCE_DBFS = -45.0  # a recording whose peak stays below this is empty or broken
 _LOCK_STRIPES = 64
 
+Stamp = tuple[int, int]  # (inode, mtime ns)
+
 
 class RecordingError(ValueError):
     """An uploaded recording was refused; the message says why, for the staff user."""
@@ -110,7 +112,8 @@ class AnswerAudioCache:
         self._index_path = self.directory / "index.json"
         self._lock = threading.RLock()  # index and memory cache
         self._stripes = [threading.Lock() for _ in range(_LOCK_STRIPES)]  # per-hash renders
-        self._memory: OrderedDict[Path, Audio] = OrderedDict()
+        # path -> (recording file stamp, None for immutable TTS files; audio), in LRU order
+        self._memory: OrderedDict[Path, tuple[Stamp | None, Audio]] = OrderedDict()
         self._memory_bytes = 0
         self._memory_limit = memory_bytes
         self._keys, self._recordings = self._load_index()
@@ -150,7 +153,7 @@ class AnswerAudioCache:
         ``text``, else render it now and store it."""
         if key is not None:
             self._check_key(key)
-            recorded = self._read(self._recording_path(key))
+            recorded = self._read_recording(self._recording_path(key))
             if recorded is not None:
                 return recorded
         digest = self.hash_for(text)
@@ -163,18 +166,14 @@ class AnswerAudioCache:
         return audio
 
     def peek(self, text: str, *, key: str | None = None) -> Audio | None:
-        """The audio if it is in memory (at most a stat() for a recording another process
-        may have stored): cheap enough to call on the event loop."""
-        with self._lock:
-            if key is not None:
-                rec_path = self._recording_path(self._check_key(key))
-                recorded = self._memory.get(rec_path)
-                if recorded is not None:
-                    return recorded
-            audio = self._memory.get(self._tts_path(self.hash_for(text)))
-        if audio is not None and key is not None and rec_path.is_file():
-            return None  # a recording exists on disk but is not loaded yet
-        return audio
+        """The audio if it is in memory (plus one stat() of the recording file, which another
+        process may have replaced): cheap enough to call on the event loop."""
+        if key is not None:
+            rec_path = self._recording_path(self._check_key(key))
+            stamp = _stamp(rec_path)
+            if stamp is not None:
+                return self._from_memory(rec_path, stamp)
+        return self._from_memory(self._tts_path(self.hash_for(text)))
 
     async def aget(self, text: str, *, key: str | None = None) -> Audio:
         """:meth:`get` for async callers: memory hits return at once, disk reads and
@@ -185,7 +184,7 @@ class AnswerAudioCache:
         return await asyncio.to_thread(self.get, text, key=key)
 
     def recording(self, key: str) -> Audio | None:
-        return self._read(self._recording_path(self._check_key(key)))
+        return self._read_recording(self._recording_path(self._check_key(key)))
 
     def has_recording(self, key: str) -> bool:
         return self._recording_path(self._check_key(key)).is_file()
@@ -194,12 +193,27 @@ class AnswerAudioCache:
         with self._lock:
             return sorted(k for k in self._recordings if self._recording_path(k).is_file())
 
-    def _read(self, path: Path) -> Audio | None:
+    def _from_memory(self, path: Path, stamp: Stamp | None = None) -> Audio | None:
         with self._lock:
-            audio = self._memory.get(path)
-            if audio is not None:
-                self._memory.move_to_end(path)
-                return audio
+            entry = self._memory.get(path)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._memory.move_to_end(path)
+            return entry[1]
+
+    def _read_recording(self, path: Path) -> Audio | None:
+        # Recordings change in place (staff upload a new take, maybe through another
+        # process): the file's stamp tells whether the copy in memory is still current.
+        stamp = _stamp(path)
+        if stamp is None:
+            self._forget(path)
+            return None
+        return self._read(path, stamp)
+
+    def _read(self, path: Path, stamp: Stamp | None = None) -> Audio | None:
+        audio = self._from_memory(path, stamp)
+        if audio is not None:
+            return audio
         try:
             data = path.read_bytes()
         except FileNotFoundError:
@@ -215,27 +229,25 @@ class AnswerAudioCache:
             else:
                 log.error("damaged recording %s (%s); falling back to TTS", path, exc)
             return None
-        self._memorise(path, audio)
+        self._memorise(path, audio, stamp)
         return audio
 
-    def _memorise(self, path: Path, audio: Audio) -> None:
+    def _memorise(self, path: Path, audio: Audio, stamp: Stamp | None = None) -> None:
         with self._lock:
-            old = self._memory.pop(path, None)
-            if old is not None:
-                self._memory_bytes -= len(old.pcm)
+            self._forget(path)
             if len(audio.pcm) > self._memory_limit:
                 return
-            self._memory[path] = audio
+            self._memory[path] = (stamp, audio)
             self._memory_bytes += len(audio.pcm)
             while self._memory_bytes > self._memory_limit:
-                _, dropped = self._memory.popitem(last=False)
+                _, (_, dropped) = self._memory.popitem(last=False)
                 self._memory_bytes -= len(dropped.pcm)
 
     def _forget(self, path: Path) -> None:
         with self._lock:
             old = self._memory.pop(path, None)
             if old is not None:
-                self._memory_bytes -= len(old.pcm)
+                self._memory_bytes -= len(old[1].pcm)
 
     # ------------------------------------------------------------ rendering
 
@@ -318,7 +330,7 @@ class AnswerAudioCache:
             raise RecordingError("the recording is silent")
         path = self._recording_path(key)
         _atomic_write(path, write_wav(audio), durable=True)  # staff work: survive a crash
-        self._memorise(path, audio)
+        self._memorise(path, audio, _stamp(path))
         with self._lock:
             self._recordings[key] = path.name
             self._dirty = True
@@ -415,6 +427,15 @@ class AnswerAudioCache:
             )  # fmt: skip
             _atomic_write(self._index_path, blob.encode("utf-8"), durable=False)
             self._dirty = False
+
+
+def _stamp(path: Path) -> Stamp | None:
+    """Identity of a file's current content: every write is a rename, so a new inode."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
 
 
 def _atomic_write(path: Path, data: bytes, *, durable: bool) -> None:

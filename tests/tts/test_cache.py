@@ -179,6 +179,20 @@ def test_recording_takes_precedence_and_is_converted(
     assert cache.get("Xin chào ông bà.", key="greeting") == tts_audio
 
 
+def test_recording_changed_by_another_process_is_not_served_stale(
+    cache: AnswerAudioCache, synth: CountingSynthesizer
+) -> None:
+    cache.set_recording("menu", tone_wav(16000, 0.5, channels=1))
+    assert abs(cache.get("Bấm phím 1.", key="menu").duration - 0.5) < 0.01  # now in memory
+    admin = AnswerAudioCache(cache.directory, synth)  # e.g. the HTTP API's worker
+    admin.set_recording("menu", tone_wav(16000, 0.9, channels=1))
+    assert abs(cache.get("Bấm phím 1.", key="menu").duration - 0.9) < 0.01
+    assert admin.remove_recording("menu")
+    assert cache.peek("Bấm phím 1.", key="menu") is None
+    spoken = cache.get("Bấm phím 1.", key="menu")
+    assert spoken.duration > 0.5 and synth.calls == 1  # TTS again
+
+
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
