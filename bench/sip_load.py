@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sip_gateway.call import Call, CallError  # noqa: E402
 from sip_gateway.sdp import build_answer  # noqa: E402
-from sip_gateway.useragent import Call, CallError, UserAgent  # noqa: E402
+from sip_gateway.useragent import UserAgent  # noqa: E402
 
 
 def _free_port() -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from sip_gateway.call import Call
 from sip_gateway.sdp import build_answer
 from sip_gateway.transaction import Timers
-from sip_gateway.useragent import Call
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FAST = Timers(t1=0.05, t2=0.4, t4=0.5)  # Timer H = 3.2 s instead of 32 s

@@ -8,9 +8,10 @@ import socket
 import pytest
 import uvloop
 
+from sip_gateway.call import Call, CallError, CallFailed, CallState
 from sip_gateway.message import SipRequest, SipResponse, parse_message, response_to
 from sip_gateway.sdp import build_offer, parse_sdp
-from sip_gateway.useragent import Call, CallError, CallFailed, CallState, UserAgent
+from sip_gateway.useragent import UserAgent
 
 from .conftest import FAST, answer_sdp, run
 
