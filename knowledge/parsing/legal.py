@@ -12,7 +12,11 @@ HEADER = "Tên văn bản pháp lýMã văn bản"
 # "85/2019/TT-BTC", "66.7/2025/NQ-CP", "601/QĐ-BTC", "02/2020/UBTVQH14".
 # Possessive tails: "QH1360/2014/QH13" must not shrink to "60/2014/Q".
 _SEGMENT = r"(?:TTg(?![a-zà-ỹ])|[A-ZĐ][A-ZĐ0-9]*+)"
-CODE = re.compile(rf"\d{{1,4}}(?:\.\d+)?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*+(?![\d/])")
+_CODE = rf"(?:\.\d+)?/(?:\d{{4}}/)?{_SEGMENT}(?:-{_SEGMENT})*+(?![\d/])"
+CODE = re.compile(rf"\d{{1,4}}{_CODE}")
+# Right after a code's letters the digits may be two numbers run together
+# ("QH15" + "106/2025/QH15"); _fix_glued_digits splits them.
+_CODE_AFTER_CODE = re.compile(rf"\d{{1,6}}{_CODE}")
 _SHORT_CODE_END = re.compile(r"(?<=[^\d\s/])\d{1,4}/\d{4}$")
 _YEAR_END = re.compile(r"(?<!\d)(?:19|20)\d{2}\.?$")
 # A document type glued to the end of the previous title by the crawl:
@@ -90,7 +94,7 @@ def _codes(body: str) -> list[re.Match[str]]:
         after_number = prev.isdigit() or (prev == "." and i > 1 and body[i - 2].isdigit())
         if prev == "/" or (after_number and not _YEAR_END.search(body, 0, i)):
             continue
-        m = CODE.match(body, i)
+        m = (_CODE_AFTER_CODE if prev.isupper() else CODE).match(body, i)
         if m:
             found.append(m)
             pos = m.end()

@@ -21,7 +21,7 @@ PORTAL_FLAG_CEILINGS = {
     "time_unit_from_text": 100,  # 88: the unit of a bare number taken from the steps or the note
     "fee_set_locally": 75,  # 68
     "fee_note_conflict": 55,  # 50
-    "legal_unparsed": 60,  # 50
+    "legal_unparsed": 60,  # 49
     "time_fee_glued": 40,  # 34
     "documents_from_page_text": 30,  # 24: the crawl put step text in thanh_phan_ho_so; read from raw_text
     "documents_unparsed": 4,  # 2: ... and the page text has no table either

@@ -28,6 +28,12 @@ def test_title_containing_its_code_glued_to_the_code():
     ]
 
 
+def test_five_glued_digits():
+    assert parse_legal(HEADER + "Luật Thi hành án dân sự số 106/2025/QH15106/2025/QH15").value == [
+        "Luật Thi hành án dân sự số 106/2025/QH15"
+    ]
+
+
 def test_code_glued_after_a_year_or_a_full_stop():
     assert parse_legal(HEADER + "Luật Công chứng năm 202446/2024/QH15").value == [
         "Luật Công chứng năm 2024 (46/2024/QH15)"
