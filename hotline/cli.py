@@ -241,6 +241,25 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ---- speech --------------------------------------------------------------
+def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
+    from tts import create_synthesizer
+    from tts.audio import write_wav
+    from tts.base import Voice
+
+    options = {"model_path": settings.tts_model_path} if (args.engine or settings.tts_engine) == "coqui" else {}
+    try:
+        synth = create_synthesizer(args.engine or settings.tts_engine, **options)
+        voice = Voice(name=args.voice or settings.tts_voice, rate=args.rate, pitch=args.pitch)
+        audio = synth.synthesize(args.text, voice, sample_rate=args.sample_rate)
+    except (ValueError, RuntimeError, OSError) as exc:
+        print(f"hotline say: {exc}", file=sys.stderr)
+        return 1
+    Path(args.output).write_bytes(write_wav(audio))
+    print(f"{args.output}: {audio.duration:.2f} s at {audio.sample_rate} Hz")
+    return 0
+
+
 # ---- server --------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
@@ -293,6 +312,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--misses", type=int, default=20, help="how many misses to list")
     ev.set_defaults(func=cmd_eval)
+
+    say = sub.add_parser("say", help="speak a text to a WAV file (8 kHz mono by default)")
+    say.add_argument("text")
+    say.add_argument("-o", "--output", required=True)
+    say.add_argument("--engine", choices=["espeak", "coqui"], help="default: HOTLINE_TTS_ENGINE")
+    say.add_argument("--voice", help="e.g. vi, vi-vn-x-central, vi-vn-x-south")
+    say.add_argument("--rate", type=int, default=165, help="words per minute")
+    say.add_argument("--pitch", type=int, default=50)
+    say.add_argument("--sample-rate", type=int, default=8000, choices=[8000, 16000, 22050])
+    say.set_defaults(func=cmd_say)
 
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     tc = tok.add_parser("create", help="create a token and print it (shown once)")
