@@ -11,6 +11,10 @@ _BULLET = re.compile(r"^(?:[-+*•–]+\s*)+")
 # glued to the next capitalised sentence) or an inline "Bước 2:".
 _GLUED_SENTENCE = re.compile(r"(?<=[a-zà-ỹđ)][.;])(?=[A-ZĐÀ-Ỹ][a-zà-ỹđ])")
 _INLINE_STEP = re.compile(r"(?<=\S)\s*(?=Bước \d+\s*[:.])")
+# Long paragraphs are cut at sentence ends and inline bullets, so a step is
+# short enough to read out on the phone.
+LONG_STEP = 400
+_SENTENCE_END = re.compile(r"(?<=[a-zà-ỹđ)][.;:])\s+(?=[-+•]\s|[A-ZĐÀ-Ỹ])")
 _ENUMERATOR = re.compile(r"^(?:Bước \d+|\(?[ivx]+\)|\(?[a-zđ]\)|\d+(?:\.\d+)*[.)])\s*", re.IGNORECASE)
 
 
@@ -31,9 +35,11 @@ def parse_steps(text: str | None) -> list[str]:
     for line in lines:
         for piece in _INLINE_STEP.split(line):
             for sentence in _GLUED_SENTENCE.split(piece):
-                step = clean_inline(_BULLET.sub("", sentence))
-                if _has_words(step) and (not steps or steps[-1] != step):
-                    steps.append(step)
+                parts = _SENTENCE_END.split(sentence) if len(sentence) > LONG_STEP else [sentence]
+                for part in parts:
+                    step = clean_inline(_BULLET.sub("", part))
+                    if _has_words(step) and (not steps or steps[-1] != step):
+                        steps.append(step)
     return steps
 
 

@@ -29,3 +29,12 @@ def test_empty_and_placeholder():
     assert parse_steps("") == []
     assert parse_steps("Không có thông tin") == []
     assert parse_steps("-\n+\n") == []
+
+
+def test_long_paragraphs_are_cut_at_sentence_ends():
+    sentence = "Cơ quan hải quan kiểm tra hồ sơ trong thời hạn hai ngày làm việc kể từ ngày nhận đủ hồ sơ hợp lệ"
+    long_step = f"Bước 2: {sentence}. {sentence}; - {sentence}. {sentence}: + {sentence}."
+    assert len(long_step) > 400
+    assert parse_steps(long_step) == [f"Bước 2: {sentence}.", f"{sentence};", f"{sentence}.", f"{sentence}:", f"{sentence}."]
+    short = f"Bước 2: {sentence}. {sentence}."
+    assert parse_steps(short) == [short]
