@@ -199,9 +199,13 @@ class Call(_DialogCall):
             return
         if self.state is CallState.ANSWERING:
             # §15: no BYE before the ACK (or Timer H)
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.shield(self._txn.acked)
+            await asyncio.shield(self._txn.acked)
         await super().hangup()
+
+    def _on_bye(self, req: SipRequest, txn: NonInviteServerTransaction) -> None:
+        if self.state is CallState.RINGING:  # BYE on the early dialog: the INVITE gets 487 (§15.1.2)
+            self._txn.respond(self._dialog_response(487))
+        super()._on_bye(req, txn)
 
     async def transfer(self, target_uri: str, timeout: float = 32.0) -> bool:
         """Blind transfer (RFC 3515): REFER, wait for 202 and a final NOTIFY sipfrag, then BYE.
@@ -284,12 +288,17 @@ class Call(_DialogCall):
                     )
                 )
                 return
+            except Exception:
+                log.exception("on_reoffer failed for %s", self.call_id)
+                txn.respond(response_to(req, 500, to_tag=self.dialog.local_tag))
+                return
             self.remote_sdp = offer
             self.held = offer.audio_direction in ("sendonly", "inactive")
         if contact is not None:
             self.dialog.remote_target = str(contact.uri)  # §12.2.2 target refresh
         self.local_sdp = answer
         self._invite_txn = txn
+        txn.acked.add_done_callback(lambda _: self._invite_done(txn))  # also when Timer H fires
         extra = [
             ("Contact", self.ua._contact(self.transport)),
             ("Allow", ALLOW),
@@ -301,6 +310,10 @@ class Call(_DialogCall):
                 self.on_media_change(self)
             except Exception:
                 log.exception("on_media_change failed")
+
+    def _invite_done(self, txn: InviteServerTransaction) -> None:
+        if self._invite_txn is txn:
+            self._invite_txn = None
 
     def _cancelled(self) -> None:
         self._txn.respond(self._dialog_response(487))

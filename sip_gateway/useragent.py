@@ -1,6 +1,6 @@
 """The SIP user agent: answers inbound calls (UAS) and places calls (UAC).
 
-Telephony only. Each inbound INVITE becomes a ``Call`` handed to the
+Telephony only, pure asyncio. Each inbound INVITE becomes a ``Call`` handed to the
 application's ``on_invite`` coroutine after 100 Trying / 180 Ringing; the
 application builds the SDP answer (it owns the RTP port) and calls
 ``call.answer``. The handler's lifetime is the call's: when it returns, a call
@@ -61,6 +61,13 @@ class UaStats:
 
 
 class UserAgent:
+    """UDP and TCP on ``host:port`` (port 0: any free one, read ``.port`` after ``start``).
+
+    ``advertised_host`` goes into Via/Contact (default: the bind address, or the
+    primary interface address when bound to 0.0.0.0). ``timers`` scales RFC 3261
+    T1/T2/T4 (tests use a fast scale). Works on any asyncio loop, uvloop included.
+    """
+
     def __init__(
         self,
         on_invite: Callable[[Call], Awaitable[None]],

@@ -286,3 +286,86 @@ def test_offer_without_g711_gets_488():
 
     assert run(body()) == 488
     assert handled == []  # refused before the application sees it
+
+
+def _raw_invite(ua_port: int, peer_port: int, call_id: str, branch: str, cseq: int = 1, to_tag: str = "",
+                direction: str = "sendrecv") -> bytes:  # fmt: skip
+    sdp = (
+        f"v=0\r\no=- 1 {cseq} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        f"m=audio 7000 RTP/AVP 0\r\na={direction}\r\n"
+    )
+    to = f"<sip:1900@127.0.0.1>{';tag=' + to_tag if to_tag else ''}"
+    return (
+        f"INVITE sip:1900@127.0.0.1:{ua_port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{peer_port};branch={branch};rport\r\n"
+        f"From: <sip:0912@127.0.0.1>;tag=p1\r\nTo: {to}\r\nCall-ID: {call_id}\r\nCSeq: {cseq} INVITE\r\n"
+        f"Contact: <sip:0912@127.0.0.1:{peer_port}>\r\nContent-Type: application/sdp\r\n"
+        f"Content-Length: {len(sdp)}\r\n\r\n{sdp}"
+    ).encode()
+
+
+def _raw(
+    method: str, ua_port: int, peer_port: int, call_id: str, branch: str, cseq: int, to_tag: str
+) -> bytes:
+    return (
+        f"{method} sip:hotline@127.0.0.1:{ua_port} SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{peer_port};branch={branch}\r\n"
+        f"From: <sip:0912@127.0.0.1>;tag=p1\r\nTo: <sip:1900@127.0.0.1>;tag={to_tag}\r\nCall-ID: {call_id}\r\n"
+        f"CSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n"
+    ).encode()
+
+
+def test_bye_on_early_dialog_and_reinvite_whose_ack_is_lost():
+    from sip_gateway.transaction import Timers
+
+    calls: list[Call] = []
+
+    async def handler(call: Call) -> None:
+        calls.append(call)
+        if call.call_id == "early":
+            await call.ended.wait()  # never answers: the caller gives up with BYE
+            return
+        await call.answer(answer_sdp(call))
+        await call.ended.wait()
+
+    async def until(peer: Peer, status: int, cseq: int = 1):
+        for _ in range(40):  # skips retransmissions of earlier responses
+            msg = await peer.recv()
+            if isinstance(msg, SipResponse) and msg.status == status and msg.cseq.number == cseq:
+                return msg
+        raise AssertionError(f"no {status}")
+
+    async def body():
+        ua = UserAgent(handler, host="127.0.0.1", port=0, timers=Timers(t1=0.01, t2=0.08, t4=0.1))
+        await ua.start()
+        peer = Peer()
+        try:
+            await peer.send(_raw_invite(ua.port, peer.port, "early", "z9hG4bKe1"), ua.port)
+            ringing = await until(peer, 180)
+            tag = ringing.to.tag
+            await peer.send(_raw("BYE", ua.port, peer.port, "early", "z9hG4bKe2", 2, tag), ua.port)
+            got = {(await peer.recv()).status, (await peer.recv()).status}
+            assert got == {200, 487}  # 200 to the BYE, 487 to the INVITE
+            assert calls[0].hangup_cause == "remote_bye"
+
+            await peer.send(_raw_invite(ua.port, peer.port, "reinv", "z9hG4bKr1"), ua.port)
+            ok = await until(peer, 200)
+            tag = ok.to.tag
+            await peer.send(_raw("ACK", ua.port, peer.port, "reinv", "z9hG4bKr2", 1, tag), ua.port)
+            hold = _raw_invite(
+                ua.port, peer.port, "reinv", "z9hG4bKr3", cseq=2, to_tag=tag, direction="sendonly"
+            )
+            await peer.send(hold, ua.port)
+            assert b"a=recvonly" in (await until(peer, 200, cseq=2)).body
+            await asyncio.sleep(64 * 0.01 + 0.3)  # never ACKed: Timer H ends that transaction
+            resume = _raw_invite(ua.port, peer.port, "reinv", "z9hG4bKr4", cseq=3, to_tag=tag)
+            await peer.send(resume, ua.port)
+            assert (
+                b"a=sendrecv" in (await until(peer, 200, cseq=3)).body
+            )  # not 491: nothing is pending any more
+            assert calls[1].held is False
+        finally:
+            peer.sock.close()
+            await ua.stop()
+
+    run(body())
