@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 
 from knowledge.formats import bqp, portal
@@ -29,3 +30,18 @@ def detect_format(obj: object) -> str:
 def parse_record(obj: object) -> ProcedureRecord:
     """A clean ProcedureRecord from one decoded JSON object of a known format."""
     return FORMATS[detect_format(obj)](obj)  # type: ignore[arg-type]
+
+
+def parse_json(text: str | bytes) -> ProcedureRecord:
+    """A ProcedureRecord from the contents of one JSON file; undecodable text,
+    invalid JSON and foreign objects all raise RecordFormatError."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RecordFormatError(f"not UTF-8 text (byte {exc.start})") from exc
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordFormatError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    return parse_record(obj)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from knowledge.formats import RecordFormatError, detect_format, parse_record
+from knowledge.formats import RecordFormatError, detect_format, parse_json, parse_record
 from knowledge.formats.bqp import copies_text, decision_number
 from knowledge.records import Channel, Document, ProcedureRecord
 
@@ -182,3 +182,24 @@ def test_broken_or_foreign_objects_raise_with_a_reason(obj, reason):
         parse_record(obj)
     assert err.value.reason == reason
     assert str(err.value) == reason
+
+
+def test_parse_json_from_file_contents():
+    text = json.dumps(PORTAL, ensure_ascii=False)
+    assert parse_json(text) == parse_record(PORTAL)
+    assert parse_json(b"\xef\xbb\xbf" + text.encode("utf-8")).code == "1.001193"  # BOM tolerated
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"ma_thu_tuc": "1.001193",', "not valid JSON: Expecting property name enclosed in double quotes at line 1 column 27"),
+        ("", "not valid JSON: Expecting value at line 1 column 1"),
+        (b"\xff\xfe{}", "not UTF-8 text (byte 0)"),
+        ("null", "a procedure record is a JSON object, not NoneType"),
+    ],
+)
+def test_parse_json_broken_files(content, reason):
+    with pytest.raises(RecordFormatError) as err:
+        parse_json(content)
+    assert err.value.reason == reason
