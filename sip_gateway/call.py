@@ -124,7 +124,11 @@ class _DialogCall:
 
 
 class Call(_DialogCall):
-    """One inbound call. ``remote_sdp`` is the caller's offer."""
+    """One inbound call. ``remote_sdp`` is the caller's offer (updated by re-INVITEs).
+
+    ``ended`` is set when the call is over; ``hangup_cause`` is then one of
+    remote_bye, local_bye, cancelled, rejected, no_ack, transferred.
+    """
 
     def __init__(
         self,

@@ -10,7 +10,7 @@ import uvloop
 
 from sip_gateway.call import Call, CallError, CallFailed, CallState
 from sip_gateway.message import SipRequest, SipResponse, parse_message, response_to
-from sip_gateway.sdp import build_offer, parse_sdp
+from sip_gateway.sdp import build_answer, build_offer, parse_sdp
 from sip_gateway.useragent import UserAgent
 
 from .conftest import FAST, answer_sdp, run
@@ -369,3 +369,37 @@ def test_bye_on_early_dialog_and_reinvite_whose_ack_is_lost():
             await ua.stop()
 
     run(body())
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@pytest.mark.parametrize("suffix", ["", ";transport=tcp"])
+def test_ipv6_call(suffix):
+    async def handler(call: Call) -> None:
+        await call.answer(build_answer(call.remote_sdp, "::1", 40000))
+        await call.ended.wait()
+
+    async def body():
+        callee = UserAgent(handler, host="::1", port=0, timers=FAST)
+        caller = UserAgent(_refuse, host="::1", port=0, timers=FAST)
+        await callee.start()
+        await caller.start()
+        try:
+            out = await caller.place_call(f"sip:1900@[::1]:{callee.port}{suffix}", build_offer("::1", 41000))
+            assert out.remote_sdp.rtp_address == ("::1", 40000)
+            assert out.dialog.remote_target.startswith("sip:hotline@[::1]:")
+            await out.hangup()
+            return out.hangup_cause, callee.active_calls
+        finally:
+            await caller.stop()
+            await callee.stop()
+
+    assert run(body()) == ("local_bye", 0)
