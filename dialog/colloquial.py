@@ -14,6 +14,7 @@ _SYNONYMS: dict[str, str] = {
     "tui": "tôi",
     "hổng": "không",
     "passport": "hộ chiếu",
+    "online": "trực tuyến",
     "pass port": "hộ chiếu",
     "pát po": "hộ chiếu",
     "visa": "thị thực",
@@ -81,14 +82,16 @@ def apply_synonyms(words: list[str]) -> list[str]:
     """Replace colloquial phrases (longest first, also when written without
     diacritics) by their official wording."""
     out: list[str] = []
-    unmarked = [w.isascii() for w in words]
+    unmarked = [w.isascii() for w in words]  # normalised Vietnamese words: ASCII = no marks
     i = 0
     while i < len(words):
         for n in range(min(_MAX_LEN, len(words) - i), 0, -1):
             span = tuple(words[i : i + n])
             repl = SYNONYMS.get(span)
-            if repl is None and all(unmarked[i : i + n]):
-                repl = _STRIPPED_SYNONYMS.get(span)
+            # Without marks, or with a misheard tone on a phrase of two or more words
+            # ("sổ đõ"), the phrase is recognised by its letters.
+            if repl is None and (n > 1 or all(unmarked[i : i + n])):
+                repl = _STRIPPED_SYNONYMS.get(tuple(strip_diacritics(w) for w in span))
             if repl is not None:
                 out.extend(repl)
                 i += n

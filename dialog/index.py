@@ -78,11 +78,12 @@ def phonetic_key(stripped: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IndexedText:
-    """One matchable text of a record (its name or one alias), as syllable keys."""
+    """One matchable text of a record (its name, the head of its name, or one alias), as
+    syllable keys; ``factor`` scales its fit (a head says less than the whole name)."""
 
     record: int
     keys: tuple[str, ...]
-    is_alias: bool
+    factor: float = 1.0
 
 
 class SyllableIndex:

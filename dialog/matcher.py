@@ -35,7 +35,6 @@ Decisions (constants below):
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -53,13 +52,20 @@ from knowledge.records import ProcedureRecord
 
 Action = Literal["answer", "confirm", "disambiguate", "no_match"]
 
-NO_MATCH_BELOW = 0.45
+NO_MATCH_BELOW = 0.5
 ANSWER_AT = 0.70
 ANSWER_MARGIN = 0.10
 CLOSE = 0.05
 MAX_CANDIDATES = 5
 MAX_OFFERED = 3
 SHORTLIST = 25
+PRECISION_EXP = 0.4
+# Official names put the procedure first and who or where after a marker word ("cấp hộ
+# chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
+# head alone also matches, at this factor, so that a caller naming just the procedure
+# is understood while the full name still wins when it fits as well.
+HEAD_FACTOR = 0.9
+_QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc", "do", "trên", "đối", "trong"))
 
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
@@ -154,11 +160,15 @@ class Matcher:
         for i, r in enumerate(self._records):
             name = clean_name(r.name)
             self._name_key.append(strip_diacritics(name))
-            texts.append(IndexedText(i, _keys(name), is_alias=False))
+            keys = _keys(name)
+            texts.append(IndexedText(i, keys))
+            head = _head(keys)
+            if head:
+                texts.append(IndexedText(i, head, HEAD_FACTOR))
             for alias in r.aliases:
                 keys = _keys(normalize(alias))
                 if keys:
-                    texts.append(IndexedText(i, keys, is_alias=True))
+                    texts.append(IndexedText(i, keys))
             keywords.append(frozenset(k for kw in r.keywords for k in _keys(normalize(kw))))
             curated = bool(r.aliases or r.spoken_summary.strip())
             level = max((LEVEL_BONUS.get(_level(lv), 0.0) for lv in r.levels), default=0.0)
@@ -328,7 +338,7 @@ class Matcher:
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
-        return math.sqrt(precision * recall) * (0.85 + 0.15 * coherence)
+        return precision**PRECISION_EXP * recall ** (1 - PRECISION_EXP) * (0.85 + 0.15 * coherence)
 
     def match(self, text: str, *, among: Collection[str] | None = None) -> MatchResult:
         """Match one utterance; ``among`` restricts the answer to these procedure codes."""
@@ -361,7 +371,7 @@ class Matcher:
             texts = [t for r in chosen for t in self._texts_of[r]]
         fits: dict[int, float] = {}
         for t in texts:
-            fit = self._fit(int(t), query, ignore, counted)
+            fit = self._fit(int(t), query, ignore, counted) * self._texts[t].factor
             r = self._texts[t].record
             if fit > fits.get(r, 0.0):
                 fits[r] = fit
@@ -408,6 +418,14 @@ def _tells_apart(pos: _Position, relevant: frozenset[str], shared: frozenset[str
         return False
     conf, key = max(readings)
     return key not in shared and conf >= 0.9 * pos.alts[0][1]
+
+
+def _head(keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The name up to its first qualifier, when that leaves a shorter name of two or more words."""
+    for j, k in enumerate(keys):
+        if j >= 2 and k in _QUALIFIERS:
+            return keys[:j]
+    return None
 
 
 def _keys(text: str) -> tuple[str, ...]:

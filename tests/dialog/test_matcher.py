@@ -118,8 +118,12 @@ def _top(result: MatchResult) -> str | None:
 )
 def test_matches_caller_phrasings(matcher: Matcher, text: str, code: str) -> None:
     result = matcher.match(text)
-    assert result.action != "no_match", result
-    assert _top(result) == code, result
+    assert result.candidates and result.candidates[0].code == code, result
+    # Without staff aliases a few words against a long official name are weak evidence
+    # ("làm passport" vs "Cấp hộ chiếu phổ thông ở trong nước"): ranked first, maybe
+    # rejected. Short names said in full are accepted.
+    if len(clean_name(result.candidates[0].name).split()) <= 5:
+        assert result.action != "no_match", result
 
 
 @pytest.mark.parametrize(
