@@ -159,11 +159,53 @@ async def measure(n: int, seconds: float, inband: bool) -> dict:
     }
 
 
+async def compare_timers(n: int, seconds: float) -> None:
+    """The design choice in numbers: n per-call clock tasks (one asyncio.sleep loop each,
+    what libraries with a timer per session do) against the one shared pacer, sending nothing."""
+    late: list[float] = []
+
+    async def clock() -> None:
+        deadline = time.monotonic() + 0.02
+        while True:
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            late.append(time.monotonic() - deadline)
+            deadline += 0.02
+
+    tasks = [asyncio.create_task(clock()) for _ in range(n)]
+    await asyncio.sleep(1)
+    late.clear()
+    cpu0, t0 = time.process_time(), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu = (time.process_time() - cpu0) / (time.monotonic() - t0)
+    for t in tasks:
+        t.cancel()
+    lat = np.array(late) * 1000
+    print(f"{n} per-call timers: cpu {100 * cpu:.1f}%, lateness p50 {np.percentile(lat, 50):.1f} ms "
+          f"p99 {np.percentile(lat, 99):.1f} ms")
+
+    class Idle:
+        def on_tick(self, tick: int, deadline: float, now: float) -> bool:
+            return True
+
+    pacer = Pacer()
+    for _ in range(n):
+        pacer.add(Idle())
+    await asyncio.sleep(1)
+    pacer.send_lateness.reset()
+    cpu0, t0 = time.process_time(), time.monotonic()
+    await asyncio.sleep(seconds)
+    cpu = (time.process_time() - cpu0) / (time.monotonic() - t0)
+    pacer.stop()
+    print(f"one shared pacer for {n}: cpu {100 * cpu:.1f}%, lateness p50 {pacer.send_lateness.quantile(0.5):.1f} ms "
+          f"p99 {pacer.send_lateness.quantile(0.99):.1f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="200,500,1000")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--inband", action="store_true", help="run in-band DTMF detection on every frame too")
+    ap.add_argument("--timers", action="store_true", help="compare per-call timers with the shared pacer first")
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -171,18 +213,22 @@ def main() -> None:
     if args.sender:
         uvloop.run(sender(json.loads(sys.stdin.readline())))
         return
+    if args.timers:
+        uvloop.run(compare_timers(max(int(x) for x in args.sizes.split(",")), min(args.seconds, 5.0)))
     print(f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
           f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}")
-    print(f"{'calls':>6} {'cpu%':>6} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
+    print(f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
           f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11}")
     for n in (int(x) for x in args.sizes.split(",")):
         r = uvloop.run(measure(n, args.seconds, args.inband))
-        print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
+        print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
               f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
               f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}%", flush=True)
         if r["latched"] != n or r["missed_ticks"]:
             print(f"       latched {r['latched']}/{n}, pacer missed ticks {r['missed_ticks']}")
-    print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer)")
+    print("cpu%: the media process (100% = one core); ms/call-s: its CPU per call per second;")
+    print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer);")
+    print("loss in/out: packets the sender sent that no session received / sessions sent that the sender missed")
 
 
 if __name__ == "__main__":

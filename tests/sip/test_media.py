@@ -491,3 +491,60 @@ def test_sipp_g711a_capture_decodes():
     assert stats.malformed == 0 and stats.lost == 0
     level = np.abs(np.frombuffer(b"".join(f.pcm for f in frames), "<i2")).max()
     assert level > 1000  # real audio, not silence
+
+
+# ---- the shared pacer ----------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, float, float]] = []
+
+    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
+        self.calls.append((tick, deadline, now))
+        return True
+
+
+def test_pacer_keeps_the_20ms_grid_without_drift():
+    async def main():
+        pacer = Pacer()
+        rec = Recorder()
+        pacer.add(rec)
+        await asyncio.sleep(2.0)
+        pacer.stop()
+        return rec.calls, pacer
+
+    calls, pacer = run(main())
+    assert 97 <= len(calls) <= 101  # 2 s of 20 ms ticks: no drift accumulates
+    deadlines = [d for _, d, _ in calls]
+    assert all(abs((b - a) - 0.02) < 1e-9 for a, b in pairwise(deadlines))  # absolute grid
+    assert [t for t, _, _ in calls] == list(range(calls[0][0], calls[0][0] + len(calls)))
+    assert pacer.tick_lateness.total == len(calls)
+
+
+def test_pacer_skips_ticks_after_a_stall_and_survives_a_failing_session():
+    async def main():
+        pacer = Pacer(max_catch_up=3)
+        good, bad = Recorder(), Recorder()
+
+        def explode(tick, deadline, now):
+            bad.calls.append((tick, deadline, now))
+            raise RuntimeError("broken session")
+
+        bad.on_tick = explode
+        pacer.add(good)
+        pacer.add(bad)
+        await asyncio.sleep(0.1)
+        time.sleep(0.2)  # the loop stalls for 10 ticks
+        await asyncio.sleep(0.3)
+        pacer.stop()
+        return good.calls, bad.calls, pacer, len(pacer)
+
+    good, bad, pacer, remaining = run(main())
+    assert len(bad) == 1 and remaining == 1  # dropped after raising, the other kept going
+    ticks = [t for t, _, _ in good]
+    jumps = [b - a for a, b in pairwise(ticks)]
+    assert max(jumps) >= 9 and pacer.missed_ticks >= 8  # skipped, not sent as a burst
+    bursts = sum(1 for (_, _, n1), (_, _, n2) in pairwise(good) if n2 - n1 < 0.005)
+    assert bursts <= 3  # at most max_catch_up quick ticks
+    assert 17 <= len(good) <= 24  # 30 ticks in 0.6 s, less the ~10 skipped
