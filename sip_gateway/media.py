@@ -15,10 +15,10 @@ Choices:
   hang up calls after some seconds without RTP, NAT pinholes close, and the
   peer needs our packets to latch its own symmetric RTP. It costs the same
   50 packets a second as talking.
-- In-band DTMF detection (Goertzel) costs some CPU per frame, so by default it
-  runs only when the peer did not negotiate telephone-event, and stops for
-  the call at the first RFC 4733 packet (so a digit is not reported twice by
-  peers that send both).
+- In-band DTMF detection (Goertzel) costs CPU on every frame, so by default it
+  runs only when the peer did not negotiate telephone-event (``inband_dtmf=True``
+  forces it), and it stops for the call at the first RFC 4733 packet, so a
+  press is not reported twice by peers that send both.
 """
 
 from __future__ import annotations
@@ -208,9 +208,10 @@ class MediaSession:
         self._waiters: list[asyncio.Future] = []  # readers blocked in receive()
         self._jb: JitterBuffer[RtpPacket] = JitterBuffer(depth=jitter_depth)
         self._rfc4733 = Rfc4733Receiver()
-        auto = inband_dtmf is None
-        self._inband = InbandDtmfDetector() if (inband_dtmf or (auto and dtmf_payload_type is None)) else None
-        self._inband_auto = auto
+        self.inband_dtmf = inband_dtmf
+        self._inband: InbandDtmfDetector | None = None
+        self._seen_rfc4733 = False
+        self._update_inband()
         self._playbacks: deque[Playback] = deque()
         self._dtmf_out: deque[tuple[bytes, bool] | None] = deque()
         self._dtmf_ts = 0
@@ -297,7 +298,20 @@ class MediaSession:
             self.codec = codec_for(codec)
         if dtmf_payload_type != -1:
             self.dtmf_payload_type = dtmf_payload_type
+            self._update_inband()
         self.sending = sending and self._remote is not None
+
+    def _update_inband(self) -> None:
+        """In-band detection policy: ``inband_dtmf`` None (auto) runs it when no
+        telephone-event is negotiated; True runs it always (for peers that
+        negotiate events but send tones); False never. Either way it stops once
+        RFC 4733 packets arrive, so a press is not reported twice."""
+        auto = self.dtmf_payload_type is None
+        wanted = (auto if self.inband_dtmf is None else self.inband_dtmf) and not self._seen_rfc4733
+        if wanted and self._inband is None:
+            self._inband = InbandDtmfDetector()
+        elif not wanted:
+            self._inband = None
 
     def apply_sdp(self, remote: SessionDescription) -> None:
         """Follow the peer's SDP (offer or answer) from ``sip_gateway.sdp``."""
@@ -354,8 +368,9 @@ class MediaSession:
                 for ev in self._inband.feed(pcm, packet.timestamp):
                     self._dtmf(ev)
         elif pt == self.dtmf_payload_type:
-            if self._inband is not None and self._inband_auto:
-                self._inband = None  # the peer speaks RFC 4733: trust it alone
+            if not self._seen_rfc4733:
+                self._seen_rfc4733 = True
+                self._update_inband()  # the peer speaks RFC 4733: trust it alone
             for ev in self._rfc4733.feed(packet, now):
                 self._dtmf(ev)
 

@@ -548,3 +548,38 @@ def test_pacer_skips_ticks_after_a_stall_and_survives_a_failing_session():
     bursts = sum(1 for (_, _, n1), (_, _, n2) in pairwise(good) if n2 - n1 < 0.005)
     assert bursts <= 3  # at most max_catch_up quick ticks
     assert 17 <= len(good) <= 24  # 30 ticks in 0.6 s, less the ~10 skipped
+
+
+def test_inband_forced_stops_at_first_rfc4733_packet_so_no_digit_twice():
+    async def main():
+        pacer = Pacer()
+        a, b = await pair(pacer, inband_dtmf=True)
+        tone = (dtmf_tone("8", 120) * 32767).astype("<i2").tobytes()
+        a.play(tone)  # in-band only: detected by the forced detector
+        await asyncio.sleep(0.4)
+        a.play(tone)  # a phone sending the tone in the audio *and* as events
+        a.send_dtmf("8", duration_ms=120)
+        _, events = await collect(b, 1.0)
+        await a.close()
+        await b.close()
+        return events
+
+    events = run(main())
+    assert [(e.digit, e.source) for e in events] == [("8", "inband"), ("8", "rfc4733")]
+
+
+def test_stats_jitter_and_lateness_histogram():
+    from sip_gateway.stats import LatenessHistogram, SessionStats
+
+    s = SessionStats()
+    for i in range(200):  # perfectly paced: no jitter
+        s.update_jitter(i * 160, 10.0 + i * 0.02)
+    assert s.jitter < 1e-6
+    for i in range(200, 2000):  # arrivals alternately 5 ms early and late: |D| = 10 ms = 80 units
+        s.update_jitter(i * 160, 10.0 + i * 0.02 + (0.005 if i % 2 else -0.005))
+    assert abs(s.jitter_ms() - 10.0) < 0.2
+    h = LatenessHistogram()
+    for ms in [0.2] * 90 + [4.0] * 9 + [60.0]:
+        h.add(ms)
+    assert h.quantile(0.5) == 0.5 and h.quantile(0.95) == 5 and h.quantile(1.0) == 100
+    assert h.max_ms == 60.0 and h.total == 100
