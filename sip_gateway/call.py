@@ -79,6 +79,7 @@ class _DialogCall:
         content_type: str = "",
     ) -> SipResponse:
         transport, addr = self.ua._dialog_route(self)
+        addr = await self.ua._resolve(addr, transport)
         req = self.dialog.create_request(
             method,
             self.ua._via(transport),
@@ -97,7 +98,7 @@ class _DialogCall:
         await self._send_bye()
 
     async def _send_bye(self) -> None:
-        with contextlib.suppress(TransactionTimeout):
+        with contextlib.suppress(TransactionTimeout, CallError):  # the call is over for us either way
             await self._request("BYE")
 
     # --- in-dialog requests from the peer ---

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import secrets
 import socket
@@ -172,6 +173,24 @@ class UserAgent:
             return call.transport, call.peer
         hop = call.dialog.next_hop()
         return self._pick_transport(hop.transport), (hop.host, hop.port or 5060)
+
+    async def _resolve(self, addr: Address, transport: Transport) -> Address:
+        """A host name in a URI becomes an address of the transport's family (A or AAAA; no RFC 3263
+        NAPTR/SRV)."""
+        host, port = addr
+        try:
+            ipaddress.ip_address(host)
+            return addr
+        except ValueError:
+            pass
+        try:
+            family = socket.AF_INET6 if ":" in transport.local_address[0] else socket.AF_INET
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, family=family, type=socket.SOCK_DGRAM
+            )
+        except OSError as exc:
+            raise CallError(f"cannot resolve {host}: {exc}") from exc
+        return infos[0][4][0], port
 
     def _forget(self, call: _DialogCall) -> None:
         if self.calls.pop(call.dialog.key, None) is not None and isinstance(call, Call):
@@ -390,7 +409,7 @@ class UserAgent:
         """
         uri = parse_uri(target)
         transport = self._pick_transport(uri.transport)
-        addr = (uri.host, uri.port or 5060)
+        addr = await self._resolve((uri.host, uri.port or 5060), transport)
         host = _host(self.advertised_host)
         user = from_user or self.user_agent
         invite = request(
@@ -453,6 +472,7 @@ class UserAgent:
         holder["call"] = call
         self.calls[dialog.key] = call
         ack_transport, ack_addr = self._dialog_route(call)
+        ack_addr = await self._resolve(ack_addr, ack_transport)
         ack = dialog.create_request(
             "ACK", self._via(ack_transport), self._contact(ack_transport), cseq=invite.cseq.number
         )

@@ -403,3 +403,25 @@ def test_ipv6_call(suffix):
             await callee.stop()
 
     assert run(body()) == ("local_bye", 0)
+
+
+def test_host_names_in_uris_are_resolved():
+    async def handler(call: Call) -> None:
+        await call.answer(answer_sdp(call))
+        await call.ended.wait()
+
+    async def body():
+        callee, caller, _ = await _pair(handler)
+        try:
+            out = await caller.place_call(
+                f"sip:1900@localhost:{callee.port}", build_offer("127.0.0.1", 41000)
+            )
+            await out.hangup()
+            with pytest.raises(CallError):
+                await caller.place_call("sip:1900@no-such-host.invalid", build_offer("127.0.0.1", 41000))
+            return out.hangup_cause
+        finally:
+            await caller.stop()
+            await callee.stop()
+
+    assert run(body()) == "local_bye"
