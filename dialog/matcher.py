@@ -169,7 +169,9 @@ class Matcher:
                 keys = _keys(normalize(alias))
                 if keys:
                     texts.append(IndexedText(i, keys))
-            keywords.append(frozenset(k for kw in r.keywords for k in _keys(normalize(kw))))
+            keywords.append(
+                frozenset(k for kw in r.keywords for k in _keys(normalize(kw)) if k not in STOPWORDS)
+            )
             curated = bool(r.aliases or r.spoken_summary.strip())
             level = max((LEVEL_BONUS.get(_level(lv), 0.0) for lv in r.levels), default=0.0)
             self._rank_bonus[i] = CURATED_BONUS * curated + level
@@ -243,9 +245,12 @@ class Matcher:
             if k in index:
                 weight = index.idf(k)
             elif alts:
-                # An unknown word weighs as its most common likely reading.
+                # A word the catalogue does not know weighs as its most common likely
+                # reading, blended with an unknown word's weight as far as that reading is
+                # unsure: "xinh" is nearly "sinh", "phim" is not really "phẩm".
                 top = alts[0][1]
-                weight = min(index.idf(a) for a, c in alts if c == top)
+                likely = min(index.idf(a) for a, c in alts if c == top)
+                weight = top * likely + (1.0 - top) * index.unknown_idf
             else:
                 weight = index.unknown_idf
             out.append(_Position(alts, weight))
