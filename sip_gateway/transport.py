@@ -86,6 +86,12 @@ class _TcpConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+        if len(self._owner._connections) >= self._owner.max_connections:
+            log.warning(
+                "SIP/TCP connection limit (%d) reached: closing a new one", self._owner.max_connections
+            )
+            transport.close()
+            return
         peer = transport.get_extra_info("peername")
         self.peer = (peer[0], peer[1])
         self._owner._connections[self.peer] = self
@@ -128,16 +134,18 @@ class TcpTransport(Transport):
     name = "TCP"
     reliable = True
 
-    def __init__(self, on_message: MessageHandler) -> None:
+    def __init__(self, on_message: MessageHandler, max_connections: int = 4096) -> None:
         self._on_message = on_message
+        self.max_connections = max_connections  # bounds memory against connection floods
         self._connections: dict[Address, _TcpConnection] = {}
         self._connecting: dict[Address, _TcpConnection] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
 
     @classmethod
-    async def listen(cls, host: str, port: int, on_message: MessageHandler) -> TcpTransport:
-        self = cls(on_message)
+    async def listen(cls, host: str, port: int, on_message: MessageHandler,
+                     max_connections: int = 4096) -> TcpTransport:  # fmt: skip
+        self = cls(on_message, max_connections)
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: _TcpConnection(self), host, port, reuse_address=True)
         self.local_address = self._server.sockets[0].getsockname()[:2]
