@@ -75,14 +75,38 @@ def parse_channels(text: str | None) -> Parsed[list[Channel]]:
     starts = row_starts(body)
     if not starts or clean_inline(body[: starts[0].start()]):
         return Parsed([], ["channels_unparsed"])
-    result: Parsed[list[Channel]] = Parsed([])
+    rows = []
     for i, m in enumerate(starts):
         end = starts[i + 1].start() if i + 1 < len(starts) else len(body)
-        row = parse_row(LABELS[m.group()], body[m.end():end])
+        cells = body[m.end():end]
+        rows.append((_glued_token(cells), parse_row(LABELS[m.group()], cells)))
+    _settle_glued_like_siblings(rows)
+    result: Parsed[list[Channel]] = Parsed([])
+    for _, row in rows:
         result.value.append(row.value)
         for f in row.flags:
             result.flag(f)
     return result
+
+
+def _glued_token(cells: str) -> str:
+    m = AMOUNT.match(cells.lstrip())
+    return m.group() if m else ""
+
+
+def _settle_glued_like_siblings(rows: list[tuple[str, Parsed[Channel]]]) -> None:
+    """ "Trực tuyến120 VNĐ(20.000 vnđ/tờ khai)Trực tiếp120 VNĐ": the same glued
+    text splits the same way in every row, so a row whose own note settled
+    the split settles its siblings too."""
+    settled = {token: row.value for token, row in rows if token and "fee_from_note" in row.flags}
+    for token, row in rows:
+        source = settled.get(token)
+        if source is None or "time_fee_glued" not in row.flags:
+            continue
+        row.value = replace(
+            row.value, time_text=source.time_text, days=source.days, day_kind=source.day_kind, fee_vnd=source.fee_vnd
+        )
+        row.flags = [f for f in row.flags if f != "time_fee_glued"] + ["fee_from_note", "time_unit_missing"]
 
 
 def row_starts(body: str) -> list[re.Match[str]]:

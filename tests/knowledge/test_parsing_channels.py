@@ -92,6 +92,16 @@ def test_glue_settled_by_the_amount_in_the_note():
     assert set(parsed.flags) == {"fee_from_note", "time_unit_missing"}
 
 
+def test_identical_glued_sibling_is_settled_the_same_way():
+    parsed = parse("Trực tuyến120 VNĐ(20.000 vnđ /tờ khai)Trực tiếp120 VNĐDịch vụ bưu chính125 VNĐ")
+    assert [(c.channel, c.days, c.fee_vnd) for c in parsed.value] == [
+        ("online", 1.0, 20000),
+        ("direct", 1.0, 20000),
+        ("postal", None, None),
+    ]
+    assert set(parsed.flags) == {"fee_from_note", "time_unit_missing", "time_fee_glued"}
+
+
 def test_labels_inside_descriptions_do_not_start_rows():
     parsed = parse(
         "Trực tuyến2 Ngày làm việcMiễn phí+ Kê khai trực tiếp tại cơ quan. Trực tuyến: nộp qua Cổng."
