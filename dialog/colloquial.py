@@ -71,6 +71,35 @@ def _key(phrase: str) -> tuple[str, ...]:
     return tuple(normalize(phrase).split())
 
 
+# Callers name the country where procedure names say "nước ngoài" (yếu tố nước ngoài,
+# người nước ngoài). Short names only after "người"/"bên"/"ở", where they cannot be part
+# of another word ("cập nhật", "mỹ phẩm", "tư pháp").
+_COUNTRIES = (
+    "hàn quốc",
+    "trung quốc",
+    "đài loan",
+    "nhật bản",
+    "hoa kỳ",
+    "thái lan",
+    "campuchia",
+    "cam pu chia",
+    "singapore",
+    "malaysia",
+    "ấn độ",
+    "hà lan",
+    "canada",
+    "ca na đa",
+    "liên bang nga",
+    "ô xtrây li a",
+)
+_SHORT_COUNTRIES = ("nhật", "mỹ", "pháp", "úc", "đức", "nga", "lào", "hàn", "tàu")
+for _c in _COUNTRIES:
+    _SYNONYMS.setdefault(_c, "nước ngoài")
+for _c in _SHORT_COUNTRIES:
+    for _before in ("người", "bên", "ở"):
+        _SYNONYMS.setdefault(f"{_before} {_c}", f"{_before} nước ngoài")
+_SYNONYMS["việt kiều"] = "người việt nam định cư ở nước ngoài"
+
 SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {_key(k): _key(v) for k, v in _SYNONYMS.items()}
 _STRIPPED_SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {
     tuple(strip_diacritics(s) for s in k): v for k, v in SYNONYMS.items()

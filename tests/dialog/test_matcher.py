@@ -351,3 +351,25 @@ def test_full_catalogue_evaluation_floor(national_records: list[ProcedureRecord]
     assert report.top1_accuracy >= 0.85, report.format()
     assert report.top3_recall >= 0.92, report.format()
     assert report.rejection_rate >= 0.75, report.format()
+
+
+@pytest.mark.parametrize("text", ["!!!", "😀😀", "123 456", "a", "đ", "\u0301\u0300", "ΑΒΓ ñ ü"])
+def test_odd_input_is_rejected_not_crashing(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).action == "no_match"
+
+
+def test_long_rambling_input_still_matches(matcher: Matcher) -> None:
+    text = "ờ dạ chị ơi cho em hỏi cái này " * 20 + "làm giấy khai sinh cho con " + "nha chị " * 20
+    assert _top(matcher.match(text)) == KHAI_SINH
+
+
+def test_among_with_unknown_or_no_codes(matcher: Matcher) -> None:
+    assert matcher.match("khai sinh", among=[]).action == "no_match"
+    assert matcher.match("khai sinh", among=["9.999999"]).action == "no_match"
+    assert _top(matcher.match("khai sinh", among=[KHAI_SINH, KHAI_SINH])) == KHAI_SINH
+
+
+def test_country_names_mean_foreign(matcher: Matcher) -> None:
+    result = matcher.match("làm khai sinh cho con có cha là người hàn quốc")
+    assert _top(result) == KHAI_SINH_NN
+    assert _top(matcher.match("làm khai sinh cho con")) == KHAI_SINH
