@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dialog.matcher import Matcher, MatchResult
+from dialog.matcher import Matcher, MatchResult, offered
 from knowledge.records import ProcedureRecord
 
 DEFAULT_CASES = Path(__file__).parent / "evalset" / "caller_phrasings.jsonl"
@@ -52,6 +52,9 @@ class EvalReport:
     rejected: int = 0  # out-of-scope cases answered with no_match
     skipped: int = 0  # in-scope cases whose codes are not in the catalogue
     actions: Counter[str] = field(default_factory=Counter)
+    # Per decision, how often it was the right move: answer/confirm named a right code,
+    # disambiguate offered one, no_match met an out-of-scope case.
+    actions_right: Counter[str] = field(default_factory=Counter)
     confusions: list[Miss] = field(default_factory=list)
     by_tag: dict[str, list[int]] = field(default_factory=dict)  # tag -> [right, total]
     bands: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in BANDS[:-1]])
@@ -79,6 +82,7 @@ class EvalReport:
             "rejection_rate": round(self.rejection_rate, 4),
             "skipped": self.skipped,
             "actions": dict(self.actions),
+            "actions_right": dict(self.actions_right),
             "latency_ms_p50": round(lat[len(lat) // 2], 3) if lat else None,
             "latency_ms_p99": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))], 3) if lat else None,
         }
@@ -89,7 +93,10 @@ class EvalReport:
             f"in scope      {self.in_scope:5d}   top-1 {s['top1_accuracy']:.1%}   top-3 {s['top3_recall']:.1%}"
             + (f"   (skipped {self.skipped}: codes not in catalogue)" if self.skipped else ""),
             f"out of scope  {self.out_of_scope:5d}   rejected {s['rejection_rate']:.1%}",
-            "actions       " + ", ".join(f"{k} {v}" for k, v in sorted(self.actions.items())),
+            "actions       "
+            + ", ".join(
+                f"{k} {v} ({self.actions_right[k] / v:.0%} right)" for k, v in sorted(self.actions.items())
+            ),
             f"latency       p50 {s['latency_ms_p50']} ms   p99 {s['latency_ms_p99']} ms",
             "by tag        " + ", ".join(f"{t} {r}/{n}" for t, (r, n) in sorted(self.by_tag.items())),
             "top score band -> share right (in scope: right procedure; out of scope: counted wrong)",
@@ -139,6 +146,7 @@ def evaluate(matcher: Matcher, cases: Iterable[Case]) -> EvalReport:
         report.latency_ms.append((time.perf_counter() - started) * 1000)
         report.actions[result.action] += 1
         right = _judge(report, result, expected)
+        report.actions_right[result.action] += _move_right(result, expected)
         for tag in case.tags or ("untagged",):
             tally = report.by_tag.setdefault(tag, [0, 0])
             tally[0] += right
@@ -173,6 +181,14 @@ def _judge(report: EvalReport, result: MatchResult, expected: set[str]) -> bool:
     ok = bool(codes) and codes[0] in expected
     report.top1 += ok
     return ok
+
+
+def _move_right(result: MatchResult, expected: set[str]) -> bool:
+    if result.action == "no_match":
+        return not expected
+    if result.action == "disambiguate":
+        return bool(expected & {c.code for c in offered(result)})
+    return bool(expected) and result.candidates[0].code in expected
 
 
 def build_catalogue(portal_dir: Path | None, *, seed: bool = True) -> list[ProcedureRecord]:
