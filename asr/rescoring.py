@@ -60,9 +60,10 @@ def fuzzy_rank(text: str, candidates: Sequence[str]) -> list[Hypothesis]:
     for cand in candidates:
         target = fold(cand)
         score = fuzz.partial_ratio(target, folded) if folded and target else 0.0
-        scored.append((score / 100.0, cand))
-    scored.sort(key=lambda x: -x[0])
-    return [Hypothesis(c, round(s, 4)) for s, c in scored]
+        scored.append((score / 100.0, len(target), cand))
+    # Ties go to the longer phrase: "không phải" over "không" when both match fully.
+    scored.sort(key=lambda x: (-x[0], -x[1]))
+    return [Hypothesis(c, round(s, 4)) for s, _, c in scored]
 
 
 def softmax_confidences(scores: Sequence[float], temperature: float = 0.5) -> list[float]:
@@ -82,12 +83,15 @@ class PhraseScorer:
     ``Tokenizer`` for the language; ``silence_encoding`` the encoder output of
     ~1 s of silence (for the prior)."""
 
-    def __init__(self, model, tokenizer, silence_encoding, silence_frames: int, batch_size: int = 5):
+    def __init__(self, model, tokenizer, silence_encoding, silence_frames: int, batch_size: int = 2,
+                 prior_weight: float = 1.0, similarity_weight: float = 0.0):
         self._model = model
         self._tok = tokenizer
         self._silence = silence_encoding
         self._silence_frames = silence_frames
         self._batch = batch_size
+        self.prior_weight = prior_weight
+        self.similarity_weight = similarity_weight
         self._prior: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -125,17 +129,31 @@ class PhraseScorer:
                 self._prior.update(zip(missing, scores, strict=True))
         return [self._prior[p] for p in phrases]
 
-    def score(self, encoding, num_frames: int, transcript: str,
-              candidates: Sequence[str]) -> list[tuple[str, float]]:
-        """(candidate, score) for every candidate, best first; the score is a
-        log-probability margin over the silence prior (higher is better)."""
-        items = []
+    def components(self, encoding, num_frames: int, transcript: str,
+                   candidates: Sequence[str]) -> list[tuple[float, float, float]]:
+        """(mean log-prob of the spliced phrase, its prior on silence, fuzzy similarity 0..1
+        of the transcript window it replaced) for each candidate, in order."""
+        items, sims = [], []
         for cand in candidates:
             sp = splice(transcript, cand)
             before, phrase, after = self._encode(sp.before), self._encode(sp.phrase), self._encode(sp.after)
             items.append((before + phrase + after, len(before), len(before) + len(phrase)))
+            sims.append(sp.similarity / 100.0)
         raw = self._mean_logprobs(encoding, num_frames, items)
         priors = self.prior(candidates)
-        scored = [(c, r - p) for c, r, p in zip(candidates, raw, priors, strict=True)]
+        return list(zip(raw, priors, sims, strict=True))
+
+    def score(self, encoding, num_frames: int, transcript: str,
+              candidates: Sequence[str]) -> list[tuple[str, float]]:
+        """(candidate, score) for every candidate, best first; the score is a
+        log-probability margin over the silence prior (higher is better)."""
+        comps = self.components(encoding, num_frames, transcript, candidates)
+        scored = [(c, combine(r, p, s, self.prior_weight, self.similarity_weight))
+                  for c, (r, p, s) in zip(candidates, comps, strict=True)]
         scored.sort(key=lambda x: -x[1])
         return scored
+
+
+def combine(raw: float, prior: float, similarity: float, prior_weight: float = 1.0,
+            similarity_weight: float = 0.0) -> float:
+    return raw - prior_weight * prior + similarity_weight * similarity

@@ -33,7 +33,7 @@ class VadConfig:
     end_silence_ms: int = 700  # trailing non-speech that ends the turn
     pre_roll_ms: int = 300  # audio kept before the detected start
     max_utterance_s: float = 20.0  # a turn is cut here (speech_end with truncated=True)
-    gate_db: float = 9.0  # a speech frame must be this far above the noise floor
+    gate_db: float = 6.0  # a speech frame must be this far above the noise floor
     floor_rise_db_per_s: float = 3.0  # how fast the noise floor follows louder steady noise
     min_level_dbfs: float = -55.0  # frames quieter than this are never speech
 

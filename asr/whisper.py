@@ -12,6 +12,7 @@ repeats are cut)."""
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -22,7 +23,7 @@ import numpy as np
 from asr.audio import pcm_to_float, resample
 from asr.base import AsrError, Hints, Hypothesis, Result
 from asr.models import assemble_whisper_base, check_ct2_whisper_dir
-from asr.rescoring import PhraseScorer, softmax_confidences
+from asr.rescoring import PhraseScorer, combine, fuzzy_rank, softmax_confidences
 from asr.text import collapse_repeats, compression_ratio, is_looping
 
 MODEL_RATE = 16000
@@ -38,15 +39,18 @@ class WhisperOptions:
     beam_size: int = 5
     n_best: int = 3
     compute_type: str = "int8"
-    cpu_threads: int = 0  # 0: CTranslate2's default
+    cpu_threads: int = 0  # 0: one per core, at most 4 (more threads than cores slows every call)
     num_workers: int = 1  # concurrent decodes inside the model
     max_new_tokens: int = 120
     no_speech_threshold: float = 0.6
     log_prob_threshold: float = -1.0
     compression_ratio_threshold: float = 2.4
     retry_repetition_penalty: float = 1.3
-    prompt: bool = True  # bias decoding with Hints.phrases/candidates as previous text
-    rescore: bool = True  # rank Hints.candidates against the audio
+    prompt: bool = True  # bias decoding with Hints.phrases (and candidates when not rescoring) as previous text
+    rescore: bool = True  # rank Hints.candidates against the audio (else: fuzzy match on the transcript)
+    rescore_prompted: bool = False  # also splice into a decode prompted with the candidates (2x cost)
+    prior_weight: float = 1.0  # rescoring: weight of the phrase's score on silence
+    similarity_weight: float = 2.0  # rescoring: weight of the spliced window's fuzzy similarity
     max_prompt_tokens: int = 200
     cache_dir: str | None = None  # where the embedded model is assembled
 
@@ -88,8 +92,9 @@ class WhisperEngine:
         from faster_whisper.tokenizer import Tokenizer
 
         try:
+            threads = self.options.cpu_threads or min(4, os.cpu_count() or 1)
             self._fw = WhisperModel(str(self.model_path), device="cpu", compute_type=self.options.compute_type,
-                                    cpu_threads=self.options.cpu_threads, num_workers=self.options.num_workers)
+                                    cpu_threads=threads, num_workers=self.options.num_workers)
         except (RuntimeError, ValueError) as exc:
             raise AsrError(f"cannot load Whisper model {self.model_path}: {exc}") from exc
         self._ct2 = self._fw.model
@@ -123,17 +128,17 @@ class WhisperEngine:
 
     # -- decoding -------------------------------------------------------------------------------
 
-    def _prompt_words(self, hints: Hints) -> str:
-        words = list(dict.fromkeys((*hints.candidates, *hints.phrases)))
+    def _prompt_words(self, hints: Hints, with_candidates: bool) -> str:
+        words = list(dict.fromkeys((*(hints.candidates if with_candidates else ()), *hints.phrases)))
         if hints.expect == "yes_no" and not words:
             words = list(YES_NO_VI)
         elif hints.expect == "digits" and not words:
             words = list(DIGITS_VI)
         return ", ".join(w.strip() for w in words if w.strip())
 
-    def _prompt(self, hints: Hints) -> list[int]:
+    def _prompt(self, hints: Hints, with_candidates: bool = True) -> list[int]:
         prompt: list[int] = []
-        text = self._prompt_words(hints) if self.options.prompt else ""
+        text = self._prompt_words(hints, with_candidates) if self.options.prompt else ""
         if text:
             tokens = self._tok.encode(" " + text)[-self.options.max_prompt_tokens:]
             prompt = [self._tok.sot_prev, *tokens]
@@ -166,33 +171,53 @@ class WhisperEngine:
             out.append((text, float(score)))
         return out
 
-    def _transcribe_short(self, audio: np.ndarray, hints: Hints) -> Result:
-        enc, num_frames = self.encode(audio)
-        prompt = self._prompt(hints)
+    def _decode(self, enc, prompt: list[int]) -> tuple[list[tuple[str, float]], float]:
+        """N-best (text, mean log-prob) and the no-speech probability, with the loop guard."""
         gen = self._generate(enc, prompt)
         hyps = self._hypotheses(gen)
-        text, logprob = hyps[0]
-        no_speech = float(gen.no_speech_prob)
-        if no_speech > self.options.no_speech_threshold and logprob < self.options.log_prob_threshold:
-            return Result("", 0.0, True, [])
-        if is_looping(text, ratio=self.options.compression_ratio_threshold):
+        if is_looping(hyps[0][0], ratio=self.options.compression_ratio_threshold):
             # Temperature stays 0 (deterministic); a repetition penalty breaks most loops.
             gen = self._generate(enc, prompt, self.options.retry_repetition_penalty, no_repeat_ngram=3)
             hyps = self._hypotheses(gen)
-            text, logprob = hyps[0]
-        hyps = [(collapse_repeats(t), s) for t, s in hyps]
-        text = hyps[0][0]
+        return [(collapse_repeats(t), s) for t, s in hyps], float(gen.no_speech_prob)
+
+    def _transcribe_short(self, audio: np.ndarray, hints: Hints) -> Result:
+        enc, num_frames = self.encode(audio)
+        rescore = bool(hints.candidates) and self.options.rescore
+        # When rescoring, the candidates stay out of the prompt: a prompted decoder copies
+        # listed phrases that were never said, and the transcript must stay honest for
+        # out-of-scope detection. Splicing into the plain transcript scored better too.
+        hyps, no_speech = self._decode(enc, self._prompt(hints, with_candidates=not rescore))
+        text, logprob = hyps[0]
+        if no_speech > self.options.no_speech_threshold and logprob < self.options.log_prob_threshold:
+            return Result("", 0.0, True, [])
         confidence = _confidence(logprob, no_speech)
-        if hints.candidates and self.options.rescore:
-            ranked = self.scorer().score(enc, num_frames, text, hints.candidates)
-            confs = softmax_confidences([s for _, s in ranked])
-            alternatives = [Hypothesis(c, round(p, 4)) for (c, _), p in zip(ranked, confs, strict=True)]
+        if not hints.candidates:
+            alternatives = [Hypothesis(t, _confidence(s, no_speech)) for t, s in hyps]
+        elif not rescore:
+            alternatives = fuzzy_rank(text, hints.candidates)
         else:
-            alternatives = [Hypothesis(t, round(_confidence(s, no_speech), 4)) for t, s in hyps]
+            alternatives = self._rescore(enc, num_frames, text, hints)
         return Result(text, confidence, True, alternatives)
 
+    def _rescore(self, enc, num_frames: int, text: str, hints: Hints) -> list[Hypothesis]:
+        scorer = self.scorer()
+        cands = hints.candidates
+        transcripts = [text]
+        if self.options.rescore_prompted:
+            transcripts.append(self._decode(enc, self._prompt(hints, with_candidates=True))[0][0][0])
+        best = [-math.inf] * len(cands)
+        for transcript in dict.fromkeys(transcripts):
+            comps = scorer.components(enc, num_frames, transcript, cands)
+            for i, (raw, prior, sim) in enumerate(comps):
+                best[i] = max(best[i], combine(raw, prior, sim, self.options.prior_weight,
+                                               self.options.similarity_weight))
+        ranked = sorted(zip(cands, best, strict=True), key=lambda x: -x[1])
+        confs = softmax_confidences([s for _, s in ranked])
+        return [Hypothesis(c, round(p, 4)) for (c, _), p in zip(ranked, confs, strict=True)]
+
     def _transcribe_long(self, audio: np.ndarray, hints: Hints) -> Result:
-        prompt = self._prompt_words(hints) if self.options.prompt else ""
+        prompt = self._prompt_words(hints, True) if self.options.prompt else ""
         segments, _info = self._fw.transcribe(
             audio, language=self.options.language, task="transcribe", beam_size=self.options.beam_size,
             temperature=0.0, condition_on_previous_text=False, initial_prompt=prompt or None,
