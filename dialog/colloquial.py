@@ -112,6 +112,7 @@ def apply_synonyms(words: list[str]) -> list[str]:
     diacritics) by their official wording."""
     out: list[str] = []
     unmarked = [w.isascii() for w in words]  # normalised Vietnamese words: ASCII = no marks
+    bare = [w if u else strip_diacritics(w) for w, u in zip(words, unmarked, strict=True)]
     i = 0
     while i < len(words):
         for n in range(min(_MAX_LEN, len(words) - i), 0, -1):
@@ -120,7 +121,7 @@ def apply_synonyms(words: list[str]) -> list[str]:
             # Without marks, or with a misheard tone on a phrase of two or more words
             # ("sổ đõ"), the phrase is recognised by its letters.
             if repl is None and (n > 1 or all(unmarked[i : i + n])):
-                repl = _STRIPPED_SYNONYMS.get(tuple(strip_diacritics(w) for w in span))
+                repl = _STRIPPED_SYNONYMS.get(tuple(bare[i : i + n]))
             if repl is not None:
                 out.extend(repl)
                 i += n

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining tone marks (NFD): grave, acute, hook above, tilde, dot below.
 _TONES = frozenset("\u0300\u0301\u0309\u0303\u0323")
@@ -21,6 +22,7 @@ _VOWELS = frozenset("aăâeêioôơuưy")
 _NON_WORD = re.compile(r"[^\w]+|_+")
 
 
+@lru_cache(maxsize=65536)  # a caller's vocabulary is small; this runs for every syllable heard
 def _place_tone(syllable: str) -> str:
     """Re-place the tone mark of one lower-case NFC syllable by the classic rule."""
     decomposed = unicodedata.normalize("NFD", syllable)
