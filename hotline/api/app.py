@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from ..brain import Brain
+from ..console import create_console
 from ..metrics import Metrics
 from ..services import Services
 from ..textchannel import SessionRegistry
@@ -37,6 +38,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(ask.router)
     app.include_router(calls.router)
     app.include_router(accounts.router)
+    app.mount("/console", create_console(services))  # the staff console (Jinja2 + htmx)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next):

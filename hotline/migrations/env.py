@@ -4,6 +4,9 @@ from alembic import context
 
 import hotline.accounts  # noqa: F401  (registers tables)
 import hotline.callrecords  # noqa: F401
+import hotline.console.sessions  # noqa: F401
+import hotline.regression  # noqa: F401
+import hotline.review  # noqa: F401
 import knowledge.models  # noqa: F401
 from knowledge.db import Base, make_engine
 
