@@ -66,6 +66,7 @@ MAX_CANDIDATES = 5
 MAX_OFFERED = 3
 SHORTLIST = 25
 PRECISION_EXP = 0.4
+COHERENCE = 0.15
 # Official names put the procedure first and who or where after a marker word ("cấp hộ
 # chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
 # head alone also matches, at this factor, so that a caller naming just the procedure
@@ -349,7 +350,7 @@ class Matcher:
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
-        return precision**PRECISION_EXP * recall ** (1.0 - PRECISION_EXP) * (0.85 + 0.15 * coherence)
+        return precision**PRECISION_EXP * recall ** (1.0 - PRECISION_EXP) * (1.0 - COHERENCE + COHERENCE * coherence)
 
     def match(self, text: str, *, among: Collection[str] | None = None) -> MatchResult:
         """Match one utterance; ``among`` restricts the answer to these procedure codes."""
