@@ -350,7 +350,11 @@ class Matcher:
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
-        return precision**PRECISION_EXP * recall ** (1.0 - PRECISION_EXP) * (1.0 - COHERENCE + COHERENCE * coherence)
+        return (
+            precision**PRECISION_EXP
+            * recall ** (1.0 - PRECISION_EXP)
+            * (1.0 - COHERENCE + COHERENCE * coherence)
+        )
 
     def match(self, text: str, *, among: Collection[str] | None = None) -> MatchResult:
         """Match one utterance; ``among`` restricts the answer to these procedure codes."""
