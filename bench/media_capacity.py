@@ -96,18 +96,23 @@ async def sender(ports: list[int]) -> None:
 # ---- the media process -------------------------------------------------------
 
 
-async def measure(n: int, seconds: float, inband: bool) -> dict:
+async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -> dict:
     pacer = Pacer()
     ports = PortAllocator(42000, 42000 + 4 * n + 100)
-    sessions = [await MediaSession.open(pacer, ports, host="127.0.0.1", dtmf_payload_type=101,
-                                        inband_dtmf=inband or None) for _ in range(n)]
     frames_read = [0]
+
+    def count(_item) -> None:
+        frames_read[0] += 1
+
+    sessions = [await MediaSession.open(pacer, ports, host="127.0.0.1", dtmf_payload_type=101,
+                                        inband_dtmf=inband or None, handler=count if handler else None)
+                for _ in range(n)]
 
     async def consume(s: MediaSession) -> None:
         async for _item in s:
             frames_read[0] += 1
 
-    readers = [asyncio.create_task(consume(s)) for s in sessions]
+    readers = [] if handler else [asyncio.create_task(consume(s)) for s in sessions]
     tone = speechlike_ulaw(60)  # one long playback per call: the encode path runs too
     pcm = ulaw_decode(tone)
     for s in sessions:
@@ -205,6 +210,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,500,1000")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--inband", action="store_true", help="run in-band DTMF detection on every frame too")
+    ap.add_argument("--handler", action="store_true",
+                    help="frames to a callback per session instead of a reader task per session")
     ap.add_argument("--timers", action="store_true", help="compare per-call timers with the shared pacer first")
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -216,11 +223,12 @@ def main() -> None:
     if args.timers:
         uvloop.run(compare_timers(max(int(x) for x in args.sizes.split(",")), min(args.seconds, 5.0)))
     print(f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
-          f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}")
+          f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}, "
+          f"frames read by {'a callback' if args.handler else 'one task per call'}")
     print(f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
           f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11}")
     for n in (int(x) for x in args.sizes.split(",")):
-        r = uvloop.run(measure(n, args.seconds, args.inband))
+        r = uvloop.run(measure(n, args.seconds, args.inband, args.handler))
         print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
               f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
               f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}%", flush=True)

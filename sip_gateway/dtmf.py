@@ -99,6 +99,11 @@ class Rfc4733Receiver:
             out.append(self._as_digit(ev, packet.timestamp))
         return out
 
+    @property
+    def open_press(self) -> bool:
+        """A press has started and not been reported yet (``expire`` has work)."""
+        return self._key is not None and not self._reported
+
     def expire(self, now: float) -> list[DtmfEvent]:
         if self._key is not None and not self._reported and now - self._last_seen >= self.timeout:
             pending = self._pending()

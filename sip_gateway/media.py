@@ -181,10 +181,14 @@ class MediaSession:
     def __init__(self, pacer: Pacer, *, codec: G711 = PCMU, dtmf_payload_type: int | None = 101,
                  remote: tuple[str, int] | None = None, symmetric: bool = True,
                  inband_dtmf: bool | None = None, jitter_depth: int = 2, queue_frames: int = 500,
-                 relatch_after: float = 0.5) -> None:
+                 relatch_after: float = 0.5,
+                 handler: Callable[[Frame | DtmfEvent], None] | None = None) -> None:
         self.pacer = pacer
         self.codec = codec
         self.dtmf_payload_type = dtmf_payload_type
+        # With a handler, items are handed over synchronously instead of queued: no task
+        # wake-up per 20 ms frame (e.g. a VAD that only wakes the call at the end of speech).
+        self.handler = handler
         self.symmetric = symmetric
         self.relatch_after = relatch_after
         self.sending = True  # False while the peer holds the call (sendonly/inactive offer)
@@ -193,7 +197,7 @@ class MediaSession:
         self.ssrc = random.getrandbits(32)
         self._sdp_remote = remote
         self._remote = remote if remote and remote[0] not in ("0.0.0.0", "::") else None
-        self._latched: tuple[str, int] | None = None
+        self._latched: tuple | None = None  # the source address as the socket reported it
         self._last_in = 0.0
         self._remote_ssrc: int | None = None
         self._seq = random.getrandbits(16)
@@ -284,7 +288,8 @@ class MediaSession:
     @property
     def remote(self) -> tuple[str, int] | None:
         """Where packets go now: the latched source, else the SDP address."""
-        return self._latched or self._remote
+        target = self._latched or self._remote
+        return (target[0], target[1]) if target else None
 
     def set_remote(self, address: str, port: int, *, codec: str | int | None = None,
                    dtmf_payload_type: int | None = -1, sending: bool = True) -> None:
@@ -338,13 +343,11 @@ class MediaSession:
         if pt != self.codec.payload_type and pt != self.dtmf_payload_type and pt != CN_PAYLOAD_TYPE:
             stats.foreign += 1
             return
-        if self.symmetric:
-            source = (addr[0], addr[1])
-            if self._latched != source:
-                if self._latched is not None and now - self._last_in < self.relatch_after:
-                    stats.foreign += 1  # another source while the caller is talking: not ours
-                    return
-                self._latched = source
+        if self.symmetric and addr != self._latched:
+            if self._latched is not None and now - self._last_in < self.relatch_after:
+                stats.foreign += 1  # another source while the caller is talking: not ours
+                return
+            self._latched = addr
         self._last_in = now
         stats.packets_in += 1
         stats.bytes_in += len(packet.payload)
@@ -379,6 +382,9 @@ class MediaSession:
         self._put(ev)
 
     def _put(self, item) -> None:
+        if self.handler is not None and item is not _CLOSED:
+            self.handler(item)
+            return
         q = self._queue
         q.append(item)
         if len(q) > self._queue_max:
@@ -456,8 +462,9 @@ class MediaSession:
         if self._jb:  # release what waited too long for a lost packet
             for p in self._jb.poll(now):
                 self._deliver(p, now)
-        for ev in self._rfc4733.expire(now):
-            self._dtmf(ev)
+        if self._rfc4733.open_press:
+            for ev in self._rfc4733.expire(now):
+                self._dtmf(ev)
         target = self._latched or self._remote
         if target is None or not self.sending or self._transport is None:
             return False
