@@ -583,3 +583,36 @@ def test_stats_jitter_and_lateness_histogram():
         h.add(ms)
     assert h.quantile(0.5) == 0.5 and h.quantile(0.95) == 5 and h.quantile(1.0) == 100
     assert h.max_ms == 60.0 and h.total == 100
+
+
+def test_new_ssrc_mid_call_and_frame_handler():
+    """A transfer or re-INVITE can restart the stream with a new SSRC and sequence: no loss counted."""
+
+    async def main():
+        pacer = Pacer()
+        got: list = []
+        s = await MediaSession.open(pacer, host="127.0.0.1", handler=got.append)
+        peer = await UdpPeer.open()
+        for i in range(10):
+            peer.transport.sendto(build_rtp(0, 100 + i, i * 160, 1111, bytes([0x80 + i]) * 160),
+                                  ("127.0.0.1", s.local_port))
+            await asyncio.sleep(0.005)
+        for i in range(10):
+            peer.transport.sendto(build_rtp(0, 50000 + i, 7 + i * 160, 2222, bytes([0x10 + i]) * 160),
+                                  ("127.0.0.1", s.local_port))
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.1)
+        await s.close()
+        return got, s.snapshot()
+
+    got, stats = run(main())
+    assert len(got) == 20 and all(isinstance(f, Frame) for f in got)
+    assert [f.pcm for f in got] == [PCMU.decode(bytes([b]) * 160) for b in [*range(0x80, 0x8A), *range(0x10, 0x1A)]]
+    assert stats.lost == 0 and stats.packets_in == 20
+
+
+def test_fast_frame_decoders_match_the_codec_tables():
+    every = bytes(range(256)) * 2
+    assert PCMU.decode(every) == ulaw_decode(every)
+    assert PCMA.decode(every) == alaw_decode(every)
+    assert PCMU.decode(b"") == b""
