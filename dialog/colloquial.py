@@ -72,31 +72,34 @@ def _key(phrase: str) -> tuple[str, ...]:
 
 
 # Callers name the country where procedure names say "nước ngoài" (yếu tố nước ngoài,
-# người nước ngoài). Short names only after "người"/"bên"/"ở", where they cannot be part
-# of another word ("cập nhật", "mỹ phẩm", "tư pháp").
+# người nước ngoài): "chồng em là người hàn quốc", "làm hôn thú bên mỹ". Only in those
+# constructions, so that "việt nam đá với thái lan" stays football, and short names
+# cannot be part of another word ("cập nhật", "mỹ phẩm", "tư pháp").
 _COUNTRIES = (
     "hàn quốc",
+    "hàn",
     "trung quốc",
+    "tàu",
     "đài loan",
     "nhật bản",
+    "nhật",
     "hoa kỳ",
+    "mỹ",
     "thái lan",
     "campuchia",
-    "cam pu chia",
+    "lào",
     "singapore",
     "malaysia",
     "ấn độ",
     "hà lan",
     "canada",
-    "ca na đa",
-    "liên bang nga",
-    "ô xtrây li a",
+    "nga",
+    "pháp",
+    "úc",
+    "đức",
 )
-_SHORT_COUNTRIES = ("nhật", "mỹ", "pháp", "úc", "đức", "nga", "lào", "hàn", "tàu")
 for _c in _COUNTRIES:
-    _SYNONYMS.setdefault(_c, "nước ngoài")
-for _c in _SHORT_COUNTRIES:
-    for _before in ("người", "bên", "ở"):
+    for _before in ("người", "bên", "ở", "chồng", "vợ"):
         _SYNONYMS.setdefault(f"{_before} {_c}", f"{_before} nước ngoài")
 _SYNONYMS["việt kiều"] = "người việt nam định cư ở nước ngoài"
 

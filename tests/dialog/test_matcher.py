@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from dialog.evaluation import DEFAULT_CASES, Case, build_catalogue, evaluate, load_cases
-from dialog.matcher import ANSWER_AT, NO_MATCH_BELOW, Candidate, Matcher, MatchResult, clean_name, decide
+from dialog.matcher import (
+    ANSWER_AT,
+    NO_MATCH_BELOW,
+    Candidate,
+    Matcher,
+    MatchResult,
+    clean_name,
+    decide,
+    offered,
+)
 from knowledge.records import ProcedureRecord
 from knowledge.seed import load_seed
 
@@ -374,3 +383,23 @@ def test_country_names_mean_foreign(matcher: Matcher) -> None:
     result = matcher.match("làm khai sinh cho con có cha là người hàn quốc")
     assert _top(result) == KHAI_SINH_NN
     assert _top(matcher.match("làm khai sinh cho con")) == KHAI_SINH
+
+
+def test_country_outside_a_nationality_is_not_foreign(matcher: Matcher) -> None:
+    assert matcher.match("tối nay việt nam đá với thái lan mấy giờ").action == "no_match"
+
+
+def test_offered_lists_the_close_candidates() -> None:
+    result = MatchResult(
+        "disambiguate",
+        [
+            Candidate("a", "A", 0.8),
+            Candidate("b", "B", 0.78),
+            Candidate("c", "C", 0.77),
+            Candidate("d", "D", 0.5),
+        ],
+        None,
+        "x",
+    )
+    assert [c.code for c in offered(result)] == ["a", "b", "c"]
+    assert offered(MatchResult("no_match", [], None, "")) == []
