@@ -357,7 +357,7 @@ def test_full_catalogue_evaluation_floor(national_records: list[ProcedureRecord]
     matcher = Matcher(records.values())
     report = evaluate(matcher, load_cases(DEFAULT_CASES))
     assert report.in_scope > 300 and report.out_of_scope > 50
-    # measured 91.0 % / 95.8 % / 94.7 % (the set and the seed keep growing: some slack)
+    # measured 91.0 % / 95.8 % / 95.6 % (the set and the seed keep growing: some slack)
     assert report.top1_accuracy >= 0.86, report.format()
     assert report.top3_recall >= 0.92, report.format()
     assert report.rejection_rate >= 0.88, report.format()
