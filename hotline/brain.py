@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dialog.manager import DialogManager, MenuGroup, default_menu
@@ -17,6 +18,7 @@ class Snapshot:
     catalogue: dict[str, ProcedureRecord]
     matcher: Matcher
     menu: list[MenuGroup]  # computed once per catalogue version: ~35 ms on the full catalogue
+    vocabulary: tuple[str, ...]  # short phrases callers use (curated aliases), to bias the recogniser
     fingerprint: tuple
     built_s: float
 
@@ -30,8 +32,10 @@ class Brain:
 
     The fingerprint is polled at most every `check_every` seconds so the hot path stays cheap."""
 
-    def __init__(self, store: ProcedureStore, *, check_every: float = 2.0) -> None:
+    def __init__(self, store: ProcedureStore, *, check_every: float = 2.0,
+                 on_snapshot: Callable[[Snapshot], None] | None = None) -> None:
         self._store = store
+        self._on_snapshot = on_snapshot
         self._check_every = check_every
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -47,6 +51,8 @@ class Brain:
             fp = self._store.fingerprint()
             if self._snapshot is None or self._snapshot.fingerprint != fp:
                 self._snapshot = self._build(fp)
+                if self._on_snapshot is not None:
+                    self._on_snapshot(self._snapshot)
             return self._snapshot
 
     def invalidate(self) -> None:
@@ -58,4 +64,11 @@ class Brain:
         records = self._store.all_records(status="published")
         catalogue = {r.code: r for r in records}
         matcher = Matcher(records)
-        return Snapshot(catalogue, matcher, default_menu(catalogue), fp, time.perf_counter() - started)
+        return Snapshot(catalogue, matcher, default_menu(catalogue), vocabulary(records), fp,
+                        time.perf_counter() - started)
+
+
+def vocabulary(records: list[ProcedureRecord], limit: int = 80) -> tuple[str, ...]:
+    """The first (most typical) alias of each curated procedure, shortest first."""
+    phrases = {r.aliases[0] for r in records if r.aliases}
+    return tuple(sorted(phrases, key=lambda p: (len(p), p))[:limit])

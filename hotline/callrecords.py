@@ -162,3 +162,45 @@ def _call_dict(row: CallRow, *, turns: bool) -> dict:
             {k: getattr(t, k) for k in TurnRecord.__slots__} | {"at": _iso(t.at)} for t in row.turns
         ]
     return d
+
+
+class BackgroundCallRecords:
+    """CallRecords writes off the event loop, in order, on one thread: a call never waits
+    for the database, and a database hiccup is logged instead of ending the call."""
+
+    def __init__(self, records: CallRecords) -> None:
+        import concurrent.futures
+        import logging
+
+        self.records = records
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cdr")
+        self._log = logging.getLogger(__name__)
+
+    def _submit(self, fn, *args, **kwargs):
+        future = self._pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(self._report)
+        return future
+
+    def _report(self, future) -> None:
+        exc = future.exception()
+        if exc is not None:
+            self._log.error("call record write failed: %s", exc)
+
+    def start(self, call_id: str, *, channel: str, caller_hash: str = ""):
+        return self._submit(self.records.start, call_id, channel=channel, caller_hash=caller_hash)
+
+    def answered(self, call_id: str):
+        return self._submit(self.records.answered, call_id)
+
+    def add_turn(self, call_id: str, turn: TurnRecord):
+        return self._submit(self.records.add_turn, call_id, turn)
+
+    def end(self, call_id: str, *, cause: str, outcome: str, transfer_target: str = ""):
+        return self._submit(self.records.end, call_id, cause=cause, outcome=outcome, transfer_target=transfer_target)
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait for every write submitted so far."""
+        self._pool.submit(lambda: None).result(timeout)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)

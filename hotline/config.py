@@ -31,6 +31,12 @@ class Settings:
     rtp_port_max: int = 30000
     max_calls: int = 1000
     operator_uri: str = ""  # SIP URI for blind transfer (REFER); empty = no operator
+    public_address: str = ""  # address put in SDP/Contact; empty = the bind address or primary interface
+    shutdown_grace_s: float = 60.0  # on SIGTERM: active calls may finish for this long
+    max_call_s: float = 600.0
+    no_input_s: float = 7.0
+    caller_hash_key: str = ""  # key of the caller-number hash; empty = a random key kept in data_dir
+    prerender: str = "summaries"  # answer audio rendered ahead: none | fixed | summaries | all
     asr_engine: str = "whisper"  # whisper | vosk
     asr_model_path: str = ""  # empty = the bundled default of the engine
     tts_engine: str = "espeak"  # espeak | coqui
@@ -67,6 +73,8 @@ def _convert(kind: object, raw: str, name: str):
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "bool":
             if raw.strip().lower() in {"1", "true", "yes", "on"}:
                 return True

@@ -21,5 +21,21 @@ class Metrics:
             buckets=(0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1),
         )
 
+        self.active_calls = Gauge("hotline_active_calls", "Calls in progress", registry=r)
+        self.calls = Counter("hotline_calls_total", "Ended calls by outcome", ["outcome"], registry=r)
+        self.asr_queue = Gauge("hotline_asr_queue_depth", "Utterances waiting for a recogniser", registry=r)
+        self.asr_seconds = Histogram(
+            "hotline_asr_seconds", "Recognition time per utterance, queueing included", registry=r,
+            buckets=(0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10),
+        )
+        self.voice_to_voice = Histogram(
+            "hotline_voice_to_voice_seconds", "End of caller speech to first audio of the reply", registry=r,
+            buckets=(0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6, 10),
+        )
+        self.rtp_lost = Counter("hotline_rtp_lost_packets_total", "Inbound RTP packets lost", registry=r)
+        self.rtp_late = Counter("hotline_rtp_late_packets_total", "Inbound RTP packets too late to play", registry=r)
+        self.rtp_send_late_ms = Gauge(
+            "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile", registry=r)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

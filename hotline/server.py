@@ -1,33 +1,113 @@
-"""`hotline serve`: the HTTP API (and, with the gateway, SIP) in one uvloop process."""
+"""`hotline serve`: HTTP API and the SIP gateway in one uvloop process.
+
+SIGTERM/SIGINT: new calls get 503, active calls may finish within the grace period,
+then the process exits."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+from dataclasses import dataclass
 
 import uvicorn
 import uvloop
 
 from .api.app import create_app
+from .brain import Brain
+from .callevents import CallEventBus
+from .callrecords import BackgroundCallRecords
 from .config import Settings
-from .services import build_services
+from .gateway import Gateway
+from .metrics import Metrics
+from .prerender import Prerenderer
+from .services import Services, build_services
 
 log = logging.getLogger(__name__)
 
 
-async def run(settings: Settings) -> None:
+@dataclass(slots=True)
+class Hotline:
+    """Everything `hotline serve` runs, built and torn down together (also used by tests)."""
+
+    services: Services
+    gateway: Gateway
+    http: uvicorn.Server
+    prerenderer: Prerenderer
+    records: BackgroundCallRecords
+
+    @property
+    def brain(self) -> Brain:
+        return self.services.extras["brain"]
+
+
+def build(settings: Settings, *, sip: bool = True) -> Hotline:
+    from asr.base import create_engine
+    from tts import create_synthesizer
+    from tts.base import Voice
+    from tts.cache import AnswerAudioCache
+
+    from .voice import slower
+
     services = build_services(settings)
+    metrics: Metrics = services.extras.setdefault("metrics", Metrics())
+    events = services.extras.setdefault("events", CallEventBus())
+    tts_options = {"model_path": settings.tts_model_path} if settings.tts_engine == "coqui" else {}
+    synth = create_synthesizer(settings.tts_engine, **tts_options)
+    voice = Voice(name=settings.tts_voice)
+    audio_dir = settings.cache_dir / "audio"
+    cache = AnswerAudioCache(audio_dir, synth, voice)
+    slow_cache = AnswerAudioCache(audio_dir, synth, slower(voice))
+    services.extras["audio_cache"] = cache
+    prerenderer = Prerenderer(cache, scope=settings.prerender)
+    brain = Brain(services.store, on_snapshot=lambda snap: prerenderer.update(snap.catalogue))
+    services.extras["brain"] = brain
+    records = BackgroundCallRecords(services.calls)
+    engine = create_engine(settings.asr_engine, settings.asr_model_path or None)
+    gateway = Gateway(settings, brain, engine=engine, cache=cache, slow_cache=slow_cache, records=records,
+                      events=events, metrics=metrics)
+    services.extras["gateway"] = gateway
+    app = create_app(services)
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
+                            log_level=settings.log_level.lower(), access_log=False)
+    http = uvicorn.Server(config)
+    return Hotline(services, gateway, http, prerenderer, records)
+
+
+async def run(hotline: Hotline, *, stop: asyncio.Event | None = None, grace_s: float = 60.0) -> None:
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
+            loop.add_signal_handler(sig, stop.set)
+    # Our handlers, not uvicorn's: the SIP side must drain before the HTTP side stops.
+    hotline.http.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    await asyncio.to_thread(hotline.brain.snapshot)  # build the matcher and start prerendering now
+    await hotline.gateway.start()
+    http_task = asyncio.create_task(hotline.http.serve(), name="http")
     try:
-        app = create_app(services)
-        config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port,
-                                log_level=settings.log_level.lower(), access_log=False)
-        server = uvicorn.Server(config)
-        log.info("HTTP on %s:%d", settings.http_host, settings.http_port)
-        await server.serve()
+        stop_task = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({http_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        stop_task.cancel()
+        if http_task in done and http_task.exception() is not None:
+            raise http_task.exception()  # e.g. the HTTP port is taken
+        log.info("stopping: no new calls, %d active may finish within %.0f s",
+                 hotline.gateway.ua.active_calls, grace_s)
+        await hotline.gateway.drain(grace_s)
     finally:
-        services.close()
+        await hotline.gateway.stop()
+        hotline.http.should_exit = True
+        await asyncio.gather(http_task, return_exceptions=True)
+        await asyncio.to_thread(hotline.records.flush)
+        hotline.records.close()
+        hotline.services.close()
 
 
 def serve(settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvloop.run(run(settings))
+    hotline = build(settings)
+    print(f"hotline: SIP on {settings.sip_host}:{settings.sip_port} (UDP/TCP), "
+          f"HTTP on http://{settings.http_host}:{settings.http_port}  (Ctrl-C to stop)", flush=True)
+    uvloop.run(run(hotline, grace_s=settings.shutdown_grace_s))
     return 0

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import StreamingResponse
 
 from ..accounts import Principal
 from ..services import Services
@@ -30,3 +33,18 @@ def get_call(call_id: str, svc: Services = Depends(services), _: Principal = Dep
     if call is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id!r}")
     return call
+
+
+@router.get("/calls/{call_id}/events", summary="Live events of a call as Server-Sent Events (viewer)")
+async def call_events(call_id: str, svc: Services = Depends(services), _: Principal = Depends(require("viewer")),
+                      wait: float = Query(30.0, ge=0, le=120, description="seconds to wait for the call to start")):
+    bus = svc.extras.get("events")
+    if bus is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "this server has no telephone gateway")
+
+    async def stream():
+        async for event in bus.follow(call_id, wait_s=wait):
+            yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+        yield "event: eof\ndata: {}\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

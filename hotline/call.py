@@ -1,0 +1,273 @@
+"""The per-call loop: caller audio → VAD → recogniser → dialog manager → answer audio.
+
+One `CallSession` per answered call. A reader task turns RTP frames into speech and key
+events (and stops playback when the caller barges in); the dialog task takes one input
+at a time, runs the turn and plays the reply. Everything ends with the call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from asr.base import Hints
+from asr.vad import EndpointDetector, VadConfig
+from dialog.manager import DialogManager, Turn
+from sip_gateway.call import Call
+from sip_gateway.dtmf import DtmfEvent
+from sip_gateway.media import Frame, MediaSession
+
+from .brain import Snapshot
+from .callevents import CallEventBus
+from .callrecords import CallRecords, TurnRecord
+from .metrics import Metrics
+from .voice import PromptAudio, Recognition
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 8000
+
+
+@dataclass(frozen=True, slots=True)
+class CallLimits:
+    no_input_s: float = 7.0  # silence after a prompt before the dialog's no-input reprompt
+    max_call_s: float = 600.0
+    rtp_timeout_s: float = 30.0  # no packet at all for this long: the caller is gone
+    goodbye_grace_s: float = 15.0  # longest wait for the goodbye prompt to finish
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    kind: Literal["speech", "digit"]
+    pcm: bytes = b""
+    digit: str = ""
+    ended_at: float = 0.0  # monotonic time the caller stopped speaking (or pressed)
+    barge_in: bool = False
+
+
+class CallSession:
+    def __init__(
+        self,
+        call: Call,
+        media: MediaSession,
+        snapshot: Snapshot,
+        *,
+        recognition: Recognition,
+        prompts: PromptAudio,
+        records: CallRecords,
+        events: CallEventBus,
+        metrics: Metrics,
+        operator_uri: str = "",
+        limits: CallLimits | None = None,
+        vad: VadConfig | None = None,
+        hint_phrases: tuple[str, ...] = (),
+        caller_hash: str = "",
+    ) -> None:
+        self.call = call
+        self.media = media
+        self.snapshot = snapshot
+        self.recognition = recognition
+        self.prompts = prompts
+        self.records = records
+        self.events = events
+        self.metrics = metrics
+        self.operator_uri = operator_uri
+        self.limits = limits or CallLimits()
+        self.vad = EndpointDetector(vad or VadConfig(sample_rate=SAMPLE_RATE))
+        self.hint_phrases = hint_phrases
+        self.caller_hash = caller_hash
+        self.manager: DialogManager = snapshot.conversation(operator_available=bool(operator_uri))
+        self.inputs: asyncio.Queue[Input] = asyncio.Queue()
+        self.cause = "ended"
+        self.transferred_to = ""
+        self._last_packet = time.monotonic()
+        self._speech_end_at: float | None = None
+
+    @property
+    def call_id(self) -> str:
+        return self.call.call_id
+
+    # ---- life cycle ---------------------------------------------------------
+    async def run(self) -> None:
+        self._publish("answered", caller_hash=self.caller_hash)
+        try:
+            async with asyncio.timeout(self.limits.max_call_s):
+                async with asyncio.TaskGroup() as tg:
+                    reader = tg.create_task(self._read_media())
+                    watcher = tg.create_task(self._watch_hangup())
+                    await self._converse()
+                    reader.cancel()
+                    watcher.cancel()
+        except* TimeoutError:
+            self.cause = "max_call_length"
+        except* _CallerGone as gone:
+            self.cause = str(gone.exceptions[0])
+        finally:
+            if not self.call.ended.is_set() and self.cause != "transferred":
+                with contextlib.suppress(Exception):
+                    await self.call.hangup()
+
+    async def _watch_hangup(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self.call.ended.wait(), timeout=1.0)
+            except TimeoutError:
+                if time.monotonic() - self._last_packet > self.limits.rtp_timeout_s:
+                    raise _CallerGone("rtp_timeout") from None
+                continue
+            raise _CallerGone(self.call.hangup_cause or "remote_bye")
+
+    # ---- media → inputs -----------------------------------------------------
+    async def _read_media(self) -> None:
+        async for item in self.media:
+            self._last_packet = time.monotonic()
+            if isinstance(item, DtmfEvent):
+                self._barge_in()
+                self.inputs.put_nowait(Input("digit", digit=item.digit, ended_at=time.monotonic()))
+                continue
+            assert isinstance(item, Frame)
+            for ev in self.vad.feed(item.pcm, playing=self.media.playing):
+                if ev.kind == "speech_start":
+                    if ev.barge_in or self.media.playing:
+                        self._barge_in()
+                    self._publish("speech_start", barge_in=ev.barge_in)
+                elif ev.kind == "speech_end":
+                    self._publish("speech_end", seconds=round(len(ev.audio) / 2 / SAMPLE_RATE, 2))
+                    self.inputs.put_nowait(Input("speech", pcm=ev.audio, ended_at=time.monotonic(),
+                                                 barge_in=ev.barge_in))
+
+    def _barge_in(self) -> None:
+        if self.media.playing:
+            self.media.stop_playback()
+            self._publish("barge_in")
+
+    # ---- the conversation ---------------------------------------------------
+    async def _converse(self) -> None:
+        turn = self.manager.start()
+        self._record(turn, heard="", latency_ms=None)
+        while True:
+            await self._play(turn)
+            if turn.action == "transfer":
+                await self._transfer()
+                return
+            if turn.action == "hangup" or self.manager.finished:
+                await self._finish_playing()
+                self.cause = "goodbye"
+                return
+            inp = await self._next_input()
+            started = time.monotonic()
+            heard, digits, confidence = "", None, None
+            if inp is None:
+                turn = self.manager.handle(None)
+            elif inp.kind == "digit":
+                digits = inp.digit
+                turn = self.manager.handle(None, digits=digits)
+            else:
+                result = await self.recognition.recognize(inp.pcm, SAMPLE_RATE, self._hints(turn))
+                heard, confidence = result.text, result.confidence
+                self._publish("recognized", text=heard, confidence=round(confidence, 3),
+                              alternatives=[a.text for a in result.alternatives[:3]])
+                turn = self.manager.handle(heard or None)
+            latency = None
+            if inp is not None:
+                # Voice-to-voice: from the end of the caller's turn to the reply's first audio.
+                self._speech_end_at = inp.ended_at
+                latency = (time.monotonic() - inp.ended_at) * 1000
+            self._record(turn, heard=heard, digits=digits, confidence=confidence,
+                         latency_ms=latency, compute_ms=(time.monotonic() - started) * 1000)
+
+    async def _next_input(self) -> Input | None:
+        """The caller's next utterance or key, or None after the no-input time of silence
+        (counted from the end of the prompt; speech in progress extends it)."""
+        await self._finish_playing(interruptible=True)
+        if not self.inputs.empty():
+            return self.inputs.get_nowait()
+        deadline = time.monotonic() + self.limits.no_input_s
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return await asyncio.wait_for(self.inputs.get(), timeout=max(remaining, 0.05))
+            except TimeoutError:
+                if self.vad.in_speech:
+                    deadline = time.monotonic() + 1.0  # the caller is still talking
+                    continue
+                return None
+
+    async def _finish_playing(self, *, interruptible: bool = False) -> None:
+        deadline = time.monotonic() + self.limits.goodbye_grace_s * (4 if interruptible else 1)
+        while self.media.playing and time.monotonic() < deadline:
+            if interruptible and not self.inputs.empty():
+                self.media.stop_playback()
+                return
+            await asyncio.sleep(0.02)
+
+    async def _play(self, turn: Turn) -> None:
+        first = True
+        seconds = 0.0
+        for segment in turn.segments:
+            audio = await self.prompts.audio(segment, slow=turn.slow)
+            if audio.sample_rate != SAMPLE_RATE:
+                raise RuntimeError(f"prompt audio at {audio.sample_rate} Hz, the line needs {SAMPLE_RATE}")
+            self.media.play(audio.pcm)
+            seconds += audio.duration
+            if first:
+                first = False
+                if self._speech_end_at is not None:
+                    self.metrics.voice_to_voice.observe(time.monotonic() - self._speech_end_at)
+                    self._speech_end_at = None
+        self._publish("playing", segments=[s.key for s in turn.segments], seconds=round(seconds, 2))
+
+    async def _transfer(self) -> None:
+        await self._finish_playing()
+        if not self.operator_uri:
+            self.cause = "no_operator"
+            return
+        self._publish("transfer", target=self.operator_uri)
+        accepted = await self.call.transfer(self.operator_uri)
+        if accepted:
+            self.cause = "transferred"
+            self.transferred_to = self.operator_uri
+        else:
+            self.cause = "transfer_failed"
+
+    # ---- helpers -------------------------------------------------------------
+    def _hints(self, turn: Turn) -> Hints:
+        """Biasing for the recogniser: what this prompt expects, and the procedures just
+        offered (a confirmation or a choice) as candidates to rescore against the audio."""
+        candidates: tuple[str, ...] = ()
+        if turn.event.decision in ("confirm", "disambiguate"):
+            candidates = tuple(c["name"] if isinstance(c, dict) else c[1] for c in turn.event.candidates[:3])
+        expect = turn.expects if turn.expects in ("speech", "yes_no", "digits", "any") else "any"
+        return Hints(phrases=self.hint_phrases or self.snapshot.vocabulary, candidates=candidates, expect=expect)
+
+    def _record(self, turn: Turn, *, heard: str, digits: str | None = None, confidence: float | None = None,
+                latency_ms: float | None = None, compute_ms: float | None = None) -> None:
+        event = turn.event.to_dict()
+        if compute_ms is not None:
+            event["compute_ms"] = round(compute_ms, 1)
+        self.records.add_turn(self.call_id, TurnRecord.from_event(
+            event, asr_confidence=confidence, latency_ms=None if latency_ms is None else round(latency_ms, 1)))
+        self._publish("turn", index=event.get("index"), heard=heard, digits=digits or "",
+                      decision=event.get("decision"), procedure_code=event.get("procedure_code"),
+                      candidates=event.get("candidates"), reply=turn.reply, action=turn.action,
+                      latency_ms=None if latency_ms is None else round(latency_ms, 1))
+
+    def _publish(self, kind: str, **data) -> None:
+        self.events.publish(self.call_id, kind, **data)
+
+
+class _CallerGone(Exception):
+    """The caller hung up or vanished; the message is the hangup cause."""
+
+
+def outcome_of(manager: DialogManager, cause: str) -> str:
+    if cause == "transferred":
+        return "transferred"
+    if any(e.decision == "answer" and e.procedure_code for e in manager.events):
+        return "answered"
+    if cause in ("remote_bye", "rtp_timeout", "cancelled") and len(manager.events) <= 1:
+        return "abandoned"
+    return "unresolved"

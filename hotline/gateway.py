@@ -1,0 +1,150 @@
+"""The telephony side of `hotline serve`: SIP user agent + RTP media + one CallSession per call."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from pathlib import Path
+
+from asr.base import Engine
+from asr.vad import VadConfig
+from sip_gateway.call import Call
+from sip_gateway.media import MediaError, MediaSession
+from sip_gateway.pacer import Pacer
+from sip_gateway.ports import PortAllocator
+from sip_gateway.sdp import SdpError, build_answer
+from sip_gateway.useragent import UserAgent
+from tts.cache import AnswerAudioCache
+
+from .brain import Brain
+from .call import CallLimits, CallSession, outcome_of
+from .callevents import CallEventBus
+from .callrecords import BackgroundCallRecords, hash_caller
+from .config import Settings
+from .metrics import Metrics
+from .voice import PromptAudio, Recognition
+
+log = logging.getLogger(__name__)
+
+
+def caller_hash_key(settings: Settings) -> bytes:
+    if settings.caller_hash_key:
+        return settings.caller_hash_key.encode()
+    path = Path(settings.data_dir) / "caller-hash.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+class Gateway:
+    def __init__(
+        self,
+        settings: Settings,
+        brain: Brain,
+        *,
+        engine: Engine,
+        cache: AnswerAudioCache,
+        slow_cache: AnswerAudioCache | None,
+        records: BackgroundCallRecords,
+        events: CallEventBus,
+        metrics: Metrics,
+        hint_phrases: tuple[str, ...] = (),
+    ) -> None:
+        self.settings = settings
+        self.brain = brain
+        self.recognition = Recognition(engine, metrics=metrics)
+        self.prompts = PromptAudio(cache, slow_cache)
+        self.records = records
+        self.events = events
+        self.metrics = metrics
+        self.hint_phrases = hint_phrases
+        self.pacer = Pacer()
+        self.ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
+        self.ua = UserAgent(self._on_invite, host=settings.sip_host, port=settings.sip_port,
+                            max_calls=settings.max_calls, advertised_host=settings.public_address or None)
+        self.limits = CallLimits(no_input_s=settings.no_input_s, max_call_s=settings.max_call_s)
+        self._hash_key = caller_hash_key(settings)
+        self.sessions: dict[str, CallSession] = {}
+
+    @property
+    def sip_port(self) -> int:
+        return self.ua.port
+
+    async def start(self) -> None:
+        await self.ua.start()
+        log.info("SIP on %s:%d (UDP and TCP), RTP %d-%d", self.settings.sip_host, self.ua.port,
+                 self.settings.rtp_port_min, self.settings.rtp_port_max)
+
+    async def drain(self, grace_s: float) -> None:
+        """Stop taking calls (503), let active ones finish for `grace_s`, then hang up the rest."""
+        await self.ua.drain()
+        if not await self.ua.wait_idle(grace_s):
+            log.warning("hanging up %d calls still active after %.0f s", self.ua.active_calls, grace_s)
+
+    async def stop(self) -> None:
+        await self.ua.stop()
+        self.pacer.stop()
+        self.recognition.close()
+
+    async def _on_invite(self, call: Call) -> None:
+        """Runs for the whole call; the user agent hangs up what is still up when it returns."""
+        caller = hash_caller(call.caller or "", self._hash_key)
+        try:
+            snapshot = await asyncio.to_thread(self.brain.snapshot)
+            media = await MediaSession.open(self.pacer, self.ports, host=self.settings.sip_host)
+        except MediaError as exc:
+            log.error("no media for call %s: %s", call.call_id, exc)
+            await call.reject(503, "Media Unavailable")
+            return
+        try:
+            try:
+                media.apply_sdp(call.remote_sdp)
+                answer = build_answer(call.remote_sdp, self.ua.advertised_host, media.local_port)
+            except SdpError as exc:
+                log.info("call %s: unusable SDP offer: %s", call.call_id, exc)
+                await call.reject(488, "Not Acceptable Here")
+                return
+            self.records.start(call.call_id, channel="sip", caller_hash=caller)
+            self.events.publish(call.call_id, "incoming", caller_hash=caller)
+            session: CallSession | None = None
+            cause, outcome = "cancelled", "abandoned"
+            try:
+                await call.answer(answer)
+                self.records.answered(call.call_id)
+                self.metrics.active_calls.inc()
+                session = CallSession(
+                    call, media, snapshot,
+                    recognition=self.recognition, prompts=self.prompts, records=self.records,
+                    events=self.events, metrics=self.metrics, operator_uri=self.settings.operator_uri,
+                    limits=self.limits, vad=VadConfig(sample_rate=8000), hint_phrases=self.hint_phrases,
+                    caller_hash=caller,
+                )
+                self.sessions[call.call_id] = session
+                await session.run()
+                cause = session.cause
+                outcome = outcome_of(session.manager, cause)
+            except Exception as exc:  # one broken call must not affect the others
+                if session is not None:
+                    log.exception("call %s failed", call.call_id)
+                    cause, outcome = "error", "failed"
+                else:
+                    cause = call.hangup_cause or f"not_answered: {exc}"
+                raise
+            finally:
+                if session is not None:
+                    self.sessions.pop(call.call_id, None)
+                    self.metrics.active_calls.dec()
+                self.records.end(call.call_id, cause=cause, outcome=outcome,
+                                 transfer_target=session.transferred_to if session else "")
+                self.metrics.calls.labels(outcome).inc()
+                self.metrics.rtp_lost.inc(media.stats.lost)
+                self.metrics.rtp_late.inc(media.stats.late)
+                self.metrics.rtp_send_late_ms.set(self.pacer.send_lateness.quantile(0.99))
+                self.events.publish(call.call_id, "ended", cause=cause, outcome=outcome)
+        finally:
+            with contextlib.suppress(Exception):
+                await media.close()
