@@ -186,6 +186,7 @@ def _goertzel_basis(freqs: np.ndarray, n: int) -> np.ndarray:
 
 
 _BASIS = _goertzel_basis(_FREQS, BLOCK)
+_ZERO_PROJ = np.zeros(2 * _NF, dtype=np.float32)
 
 
 @dataclass(slots=True, frozen=True)
@@ -230,6 +231,8 @@ class InbandDtmfDetector:
         self._reverse_twist = 10 ** (t.reverse_twist_db / 10)
         self._peak_ratio = 10 ** (t.peak_ratio_db / 10)
         self._harmonic = 10 ** (-t.harmonic_db / 10)
+        # A hop holding a quarter of the energy of two tones at min_level: below it no tone.
+        self._quiet = 0.25 * HOP * t.min_level**2
 
     def reset(self) -> None:
         self._tail = np.zeros(0, dtype="<i2")
@@ -249,8 +252,17 @@ class InbandDtmfDetector:
         if not hops:
             return []
         halves = x[: hops * HOP].astype(np.float32).reshape(hops, HOP)
-        proj = halves @ _BASIS  # (hops, 4 * _NF): [first-half part | second-half part]
         energy = np.einsum("ij,ij->i", halves, halves) * (1 / 32768**2)
+        if self._prev_energy < self._quiet and float(energy.max()) < self._quiet:
+            # Too quiet for a tone anywhere in these blocks (silence is most of a call):
+            # skip the projection, keep the state machine and the block grid moving.
+            blocks = hops if self._prev_proj is not None else hops - 1
+            self._prev_proj = _ZERO_PROJ
+            self._prev_energy = float(energy[-1])
+            for _ in range(blocks):
+                self._step(None, 0)
+            return []
+        proj = halves @ _BASIS  # (hops, 4 * _NF): [first-half part | second-half part]
         # block j = previous hop (as a first half) + hop j (as a second half)
         firsts = (
             np.concatenate([self._prev_proj[None, :], proj[:, : 2 * _NF]])

@@ -172,7 +172,7 @@ class _Protocol(asyncio.DatagramProtocol):
 
     def error_received(self, exc: Exception) -> None:
         # ICMP port unreachable from a peer that went away: not fatal for the call.
-        self.session.stats.send_errors += 1
+        self.session._stats.send_errors += 1
 
 
 class MediaSession:
@@ -192,7 +192,7 @@ class MediaSession:
         self.symmetric = symmetric
         self.relatch_after = relatch_after
         self.sending = True  # False while the peer holds the call (sendonly/inactive offer)
-        self.stats = SessionStats()
+        self._stats = SessionStats()
         self.local_port = 0
         self.ssrc = random.getrandbits(32)
         self._sdp_remote = remote
@@ -332,7 +332,7 @@ class MediaSession:
     def _datagram_received(self, data: bytes, addr) -> None:
         if self._closed:
             return
-        stats = self.stats
+        stats = self._stats
         try:
             packet = parse_rtp(data)
         except RtpParseError:
@@ -378,7 +378,7 @@ class MediaSession:
                 self._dtmf(ev)
 
     def _dtmf(self, ev: DtmfEvent) -> None:
-        self.stats.dtmf_events += 1
+        self._stats.dtmf_events += 1
         self._put(ev)
 
     def _put(self, item) -> None:
@@ -390,7 +390,7 @@ class MediaSession:
         if len(q) > self._queue_max:
             # The consumer fell behind: drop the oldest, keep the call live.
             q.popleft()
-            self.stats.dropped_frames += 1
+            self._stats.dropped_frames += 1
         if self._waiters:
             for w in self._waiters:
                 if not w.done():
@@ -468,7 +468,7 @@ class MediaSession:
         target = self._latched or self._remote
         if target is None or not self.sending or self._transport is None:
             return False
-        self.stats.send_lateness.add((now - deadline) * 1000)
+        self._stats.send_lateness.add((now - deadline) * 1000)
         timestamp = (self._ts_base + (tick - self._first_tick) * FRAME_SAMPLES) & 0xFFFFFFFF
         marker = False
         if self._dtmf_out:
@@ -501,14 +501,19 @@ class MediaSession:
         try:
             self._transport.sendto(data, target)
         except OSError:
-            self.stats.send_errors += 1
+            self._stats.send_errors += 1
             return False
-        self.stats.packets_out += 1
-        self.stats.bytes_out += payload_len
+        self._stats.packets_out += 1
+        self._stats.bytes_out += payload_len
         return True
 
-    def snapshot(self) -> SessionStats:
-        """The counters with the jitter buffer's loss figures folded in."""
+    @property
+    def stats(self) -> SessionStats:
+        """The counters, with the jitter buffer's loss figures folded in."""
         c = self._jb.counters
-        self.stats.lost, self.stats.late, self.stats.duplicates = c.lost, c.late, c.duplicates
+        s = self._stats
+        s.lost, s.late, s.duplicates = c.lost, c.late, c.duplicates
+        return s
+
+    def snapshot(self) -> SessionStats:
         return self.stats
