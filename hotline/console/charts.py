@@ -12,8 +12,8 @@ PAD_L, PAD_R, PAD_T, PAD_B = 44, 12, 12, 34
 
 
 def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
+    if value <= 4:
+        return 4.0  # counts: whole-number grid lines
     for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000):
         if value <= step * 4:
             return float(step * 4) if value > step * 2 else float(max(step * 2, value))

@@ -13,7 +13,7 @@ from knowledge.store import ProcedureNotFound
 
 from .. import dashboard
 from . import charts
-from .deps import VIEWER, StaffUser, console, render
+from .deps import OUTCOME_VI, VIEWER, StaffUser, console, render
 
 router = APIRouter()
 WINDOWS = {6: "6 giờ", 24: "24 giờ", 72: "3 ngày", 168: "7 ngày"}
@@ -40,7 +40,7 @@ async def dashboard_page(request: Request, hours: int = Query(24, ge=1, le=24 * 
         "per_hour": charts.bars("Số cuộc gọi mỗi giờ", d.per_hour),
         "concurrency": charts.steps("Cuộc gọi đồng thời", d.concurrency),
         "top": charts.hbars("Thủ tục được hỏi nhiều nhất", [(f"{c} · {n}", v) for c, n, v in top]),
-        "outcomes": charts.hbars("Kết quả cuộc gọi", [(k, v) for k, v in d.outcomes.items()], width=520),
+        "outcomes": charts.hbars("Kết quả cuộc gọi", [(OUTCOME_VI.get(k, k), v) for k, v in d.outcomes.items()], width=520),
     }
     return render(request, "dashboard.html", user, d=d, svg=svg, top=top, hours=hours, channel=channel,
                   windows=WINDOWS)

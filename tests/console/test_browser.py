@@ -109,8 +109,10 @@ def test_login_search_edit_publish(page, server, shots):
 
     # Diacritic-insensitive search, live through htmx.
     page.fill("#q", "ho chieu")
-    page.wait_for_function("document.querySelector('#results').innerText.includes('Cấp hộ chiếu')")
-    assert "1.001456" in page.inner_text("#results")
+    page.wait_for_function("!document.querySelector('#results').innerText.includes('1.001193')")
+    results = page.inner_text("#results")
+    assert "1.001456" in results and "Cấp hộ chiếu" in results
+    assert "q=ho+chieu" in page.url or "q=ho%20chieu" in page.url  # htmx pushed the search into the address
     page.screenshot(path=shots / "02-procedures-search.png", full_page=True)
 
     # Open, edit the spoken summary and a channel fee; the audit trail shows the change.
