@@ -45,6 +45,15 @@ def speechlike_ulaw(seconds: float = 1.0) -> bytes:
     return ulaw_encode((0.5 * 32767 * x / np.abs(x).max()).astype("<i2").tobytes())
 
 
+def run_queue_wait() -> float:
+    """Seconds this process has spent runnable but waiting for a CPU (Linux schedstat):
+    when it grows, other processes, not this code, set the lateness figures."""
+    try:
+        return int(Path("/proc/self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 # ---- the sender process (the callers) ----------------------------------------
 
 
@@ -127,9 +136,11 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     pacer.send_lateness.reset()
     pacer.tick_lateness.reset()
     out0 = sum(s.stats.packets_out for s in sessions)
-    cpu0, t0 = time.process_time(), time.monotonic()
+    cpu0, t0, wait0 = time.process_time(), time.monotonic(), run_queue_wait()
     await asyncio.sleep(seconds)
-    cpu = (time.process_time() - cpu0) / (time.monotonic() - t0)
+    elapsed = time.monotonic() - t0
+    cpu = (time.process_time() - cpu0) / elapsed
+    starved = (run_queue_wait() - wait0) / elapsed
     pacer.stop()  # no more sends
     out_window = sum(s.stats.packets_out for s in sessions) - out0
     latched = sum(1 for s in sessions if s.remote is not None)
@@ -147,6 +158,7 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     return {
         "n": n,
         "cpu": cpu,
+        "starved": starved,
         "p50": pacer.send_lateness.quantile(0.5),
         "p99": pacer.send_lateness.quantile(0.99),
         "max": pacer.send_lateness.max_ms,
@@ -226,17 +238,19 @@ def main() -> None:
           f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}, "
           f"frames read by {'a callback' if args.handler else 'one task per call'}")
     print(f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
-          f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11}")
+          f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7}")
     for n in (int(x) for x in args.sizes.split(",")):
         r = uvloop.run(measure(n, args.seconds, args.inband, args.handler))
         print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
               f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
-              f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}%", flush=True)
+              f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}% {100 * r['starved']:>6.0f}%",
+              flush=True)
         if r["latched"] != n or r["missed_ticks"]:
             print(f"       latched {r['latched']}/{n}, pacer missed ticks {r['missed_ticks']}")
     print("cpu%: the media process (100% = one core); ms/call-s: its CPU per call per second;")
     print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer);")
-    print("loss in/out: packets the sender sent that no session received / sessions sent that the sender missed")
+    print("loss in/out: packets the sender sent that no session received / sessions sent that the sender missed;")
+    print("starved: share of the time the media process was runnable but waited for a CPU (other load)")
 
 
 if __name__ == "__main__":
