@@ -8,6 +8,7 @@ same code runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,13 +69,18 @@ class Dashboard:
         return self.outcomes.get("transferred", 0)
 
     @property
+    def engaged(self) -> int:
+        """Ended calls that asked something (not hung up during the greeting)."""
+        return self.ended - self.outcomes.get("abandoned", 0)
+
+    @property
     def containment_rate(self) -> float | None:
-        """Share of ended calls answered without an operator."""
-        return self.answered / self.ended if self.ended else None
+        """Share of engaged calls answered without an operator."""
+        return self.answered / self.engaged if self.engaged else None
 
     @property
     def transfer_rate(self) -> float | None:
-        return self.transferred / self.ended if self.ended else None
+        return self.transferred / self.engaged if self.engaged else None
 
     @property
     def unmatched_rate(self) -> float | None:
@@ -91,7 +97,7 @@ def _hour(value: datetime) -> datetime:
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile of an ascending sequence (non-empty)."""
-    rank = max(1, min(len(sorted_values), round(p / 100 * len(sorted_values) + 0.5)))
+    rank = max(1, min(len(sorted_values), math.ceil(p / 100 * len(sorted_values))))
     return sorted_values[rank - 1]
 
 
@@ -108,11 +114,12 @@ def compute(calls: Iterable[CallView], turns: Iterable[TurnView], *, since: date
     while t < until:
         d.per_hour.append((t, hours.get(t, 0)))
         t += timedelta(hours=1)
-    # Concurrency: +1 at each start, -1 at each end; a call still open runs to `until`.
+    # Concurrency: +1 at each start, -1 at each end; a call still open runs past `until`.
     edges: list[tuple[datetime, int]] = []
     for c in calls:
         edges.append((_utc(c.started_at), 1))
-        edges.append((min(_utc(c.ended_at), until) if c.ended_at else until, -1))
+        if c.ended_at is not None and _utc(c.ended_at) < until:
+            edges.append((_utc(c.ended_at), -1))
     edges.sort(key=lambda e: (e[0], e[1]))  # ends before starts at the same instant
     level = 0
     steps: list[tuple[datetime, int]] = [(since, 0)]
@@ -123,7 +130,8 @@ def compute(calls: Iterable[CallView], turns: Iterable[TurnView], *, since: date
             steps[-1] = (at, level)
         else:
             steps.append((at, level))
-    steps.append((until, level))
+    if steps[-1][0] != until:
+        steps.append((until, level))
     d.concurrency = _thin(steps, max_points)
     d.outcomes = dict(Counter(c.outcome for c in calls if c.ended_at is not None and c.outcome).most_common())
     d.by_channel = dict(Counter(c.channel for c in calls).most_common())

@@ -4,24 +4,30 @@ segment and cache key a call plays, rendered through the answer-audio cache."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 from dialog.answers import summary
 from knowledge.records import ProcedureRecord
 from tts.audio import write_wav
 from tts.cache import AnswerAudioCache
 
+from ..config import Settings
+
 _lock = threading.Lock()
 
 
-def answer_cache(extras: dict, cache_dir: Path, engine: str) -> AnswerAudioCache:
-    """The process's answer-audio cache (``extras["audio_cache"]``), built on first use."""
+def answer_cache(extras: dict, settings: Settings) -> AnswerAudioCache:
+    """The answer-audio cache the calls play from (``extras["audio_cache"]``, set by
+    ``hotline serve``); without one (API-only process) the same cache directory, voice
+    and engine are opened on first use."""
     with _lock:
         cache = extras.get("audio_cache")
         if cache is None:
             from tts import create_synthesizer
+            from tts.base import Voice
 
-            cache = AnswerAudioCache(cache_dir / "answers", create_synthesizer(engine))
+            options = {"model_path": settings.tts_model_path} if settings.tts_engine == "coqui" else {}
+            cache = AnswerAudioCache(settings.cache_dir / "audio", create_synthesizer(settings.tts_engine, **options),
+                                     Voice(name=settings.tts_voice))
             extras["audio_cache"] = cache
         return cache
 

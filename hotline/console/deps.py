@@ -23,7 +23,8 @@ from .users import UserAdmin
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 ROLE_VI = {"viewer": "xem", "editor": "biên tập", "admin": "quản trị"}
 STATUS_VI = {"published": "đang công bố", "draft": "bản nháp"}
-OUTCOME_VI = {"answered": "đã trả lời", "transferred": "chuyển tổng đài viên", "unresolved": "chưa giải quyết"}
+OUTCOME_VI = {"answered": "đã trả lời", "transferred": "chuyển tổng đài viên", "unresolved": "chưa giải quyết",
+              "abandoned": "gác máy khi đang chào"}
 
 
 def _vn_time(value: datetime | str | None) -> str:

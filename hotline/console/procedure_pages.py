@@ -187,7 +187,7 @@ async def _audio(request: Request, code: str, *, regenerate: bool) -> Response:
     rec = await _record(request, code)
     svc = console(request).services
     try:
-        cache = await run_in_threadpool(audio.answer_cache, svc.extras, svc.settings.cache_dir, svc.settings.tts_engine)
+        cache = await run_in_threadpool(audio.answer_cache, svc.extras, svc.settings)
         wav = await run_in_threadpool(lambda: audio.summary_wav(cache, rec, regenerate=regenerate))
     except Exception as exc:  # a missing voice must not take the page down; say why
         raise HTTPException(503, f"Không tạo được âm thanh: {exc}") from exc
