@@ -206,7 +206,7 @@ class MediaSession:
         self._marker = True  # first packet of the stream
         self._transport: asyncio.DatagramTransport | None = None
         self._ports: PortAllocator | None = None
-        # A deque and one waiter instead of asyncio.Queue: a third of the per-packet cost.
+        # A deque and a list of waiting readers instead of asyncio.Queue: far cheaper per packet.
         self._queue: deque = deque()
         self._queue_max = queue_frames
         self._waiters: list[asyncio.Future] = []  # readers blocked in receive()
@@ -246,7 +246,9 @@ class MediaSession:
                 break
             except OSError as exc:
                 if ports is not None and port is None:
-                    # Taken by another process: keep it marked as used so it is not retried soon.
+                    # Taken by another process: hand it back (round robin will not offer it
+                    # again until the range wraps) and try the next one.
+                    ports.release(candidate)
                     attempts += 1
                     if attempts < 64:
                         continue
