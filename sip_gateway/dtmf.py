@@ -31,7 +31,7 @@ class DtmfEvent:
     """A key press reported to the call: what the dialog layer sees."""
 
     digit: str
-    duration_ms: int
+    duration_ms: int  # RFC 4733: the press; in-band: how long it had sounded when accepted
     source: Literal["rfc4733", "inband"]
     timestamp: int = 0  # RTP timestamp at the start of the tone
 
@@ -237,6 +237,7 @@ class InbandDtmfDetector:
     def reset(self) -> None:
         self._tail = np.zeros(0, dtype="<i2")
         self._prev_proj = None
+        self._prev_energy = 0.0
         self._candidate, self._run, self._active, self._gap = None, 0, None, 0
 
     def feed(self, pcm16: bytes, timestamp: int | None = None) -> list[DtmfEvent]:
