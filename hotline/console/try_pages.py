@@ -3,6 +3,7 @@ spoken (a WAV file), on the published catalogue or including drafts."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 
@@ -23,12 +24,14 @@ MAX_WAV_BYTES = 20 * 1024 * 1024
 _asr_lock = threading.Lock()
 
 
-def _with_drafts(store) -> Snapshot:
+def _with_drafts(store, published: Snapshot) -> Snapshot:
+    """The published snapshot with its catalogue, matcher and menu rebuilt over drafts too."""
     started = time.perf_counter()
-    records = store.all_records(status=None)
+    # The matcher skips drafts: hand it copies marked published, as they would be after publishing.
+    records = [dataclasses.replace(r, status="published") for r in store.all_records(status=None)]
     catalogue = {r.code: r for r in records}
-    return Snapshot(catalogue, Matcher(records), default_menu(catalogue), ("with-drafts",),
-                    time.perf_counter() - started)
+    return dataclasses.replace(published, catalogue=catalogue, matcher=Matcher(records), menu=default_menu(catalogue),
+                               fingerprint=("with-drafts",), built_s=time.perf_counter() - started)
 
 
 def _transcribe(svc, wav: bytes) -> tuple[str, float, float]:
@@ -74,8 +77,9 @@ async def try_phrase(request: Request, user: StaffUser = VIEWER_POST) -> Respons
                 error = f"Không nhận dạng được tệp âm thanh: {exc}"
     result = None
     if text and not error:
-        snap = await run_in_threadpool(svc.extras["brain"].snapshot if scope == "published" else
-                                       (lambda: _with_drafts(svc.store)))
+        snap = await run_in_threadpool(svc.extras["brain"].snapshot)
+        if scope == "all":
+            snap = await run_in_threadpool(_with_drafts, svc.store, snap)
         started = time.perf_counter()
         result = ask(snap, text, operator_available=bool(svc.settings.operator_uri))
         result["elapsed_ms"] = (time.perf_counter() - started) * 1000
