@@ -13,7 +13,7 @@ from knowledge.store import ProcedureNotFound
 
 from .. import dashboard
 from . import charts
-from .deps import OUTCOME_VI, VIEWER, StaffUser, console, render
+from .deps import OUTCOME_VI, VIEWER, StaffUser, console, render, to_vn
 
 router = APIRouter()
 WINDOWS = {6: "6 giờ", 24: "24 giờ", 72: "3 ngày", 168: "7 ngày"}
@@ -37,8 +37,8 @@ async def dashboard_page(request: Request, hours: int = Query(24, ge=1, le=24 * 
 
     top = [(code, await run_in_threadpool(name, code), n) for code, n in d.top_procedures]
     svg = {
-        "per_hour": charts.bars("Số cuộc gọi mỗi giờ", d.per_hour),
-        "concurrency": charts.steps("Cuộc gọi đồng thời", d.concurrency),
+        "per_hour": charts.bars("Số cuộc gọi mỗi giờ", [(to_vn(t), v) for t, v in d.per_hour]),
+        "concurrency": charts.steps("Cuộc gọi đồng thời", [(to_vn(t), v) for t, v in d.concurrency]),
         "top": charts.hbars("Thủ tục được hỏi nhiều nhất", [(f"{c} · {n}", v) for c, n, v in top]),
         "outcomes": charts.hbars("Kết quả cuộc gọi", [(OUTCOME_VI.get(k, k), v) for k, v in d.outcomes.items()], width=520),
     }

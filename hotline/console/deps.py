@@ -4,7 +4,7 @@ role checks, CSRF checks for cookie-authenticated writes, and template rendering
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,16 @@ OUTCOME_VI = {"answered": "đã trả lời", "transferred": "chuyển tổng đ
               "abandoned": "gác máy khi đang chào"}
 
 
+TOPIC_VI = {"fee": "lệ phí", "time": "thời gian", "documents": "hồ sơ", "steps": "các bước", "place": "nơi nộp",
+            "conditions": "điều kiện", "online": "nộp trực tuyến", "result": "kết quả"}
+# Staff read times in Vietnam's time zone (UTC+7 all year, no daylight saving).
+VN_TZ = timezone(timedelta(hours=7))
+
+
+def to_vn(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(VN_TZ)
+
+
 def _vn_time(value: datetime | str | None) -> str:
     if value is None:
         return ""
@@ -35,7 +45,7 @@ def _vn_time(value: datetime | str | None) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    return value.strftime("%d/%m/%Y %H:%M")
+    return to_vn(value).strftime("%d/%m/%Y %H:%M")
 
 
 def _percent(value: float | None) -> str:
@@ -44,7 +54,7 @@ def _percent(value: float | None) -> str:
 
 TEMPLATES.env.filters["vntime"] = _vn_time
 TEMPLATES.env.filters["percent"] = _percent
-TEMPLATES.env.globals.update(ROLE_VI=ROLE_VI, STATUS_VI=STATUS_VI, OUTCOME_VI=OUTCOME_VI, REASONS_VI=REASONS_VI,
+TEMPLATES.env.globals.update(ROLE_VI=ROLE_VI, TOPIC_VI=TOPIC_VI, STATUS_VI=STATUS_VI, OUTCOME_VI=OUTCOME_VI, REASONS_VI=REASONS_VI,
                              role_allows=role_allows)
 
 
