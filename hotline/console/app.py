@@ -16,9 +16,20 @@ from ..services import Services
 from . import auth_pages, dashboard_pages, procedure_pages, review_pages, try_pages, user_pages
 from .deps import Console, Forbidden, LoginRequired, identify, is_htmx, prefix, render
 from .sessions import SessionStore
+from .throttle import LoginThrottle
 from .users import UserAdmin
 
 STATIC = Path(__file__).parent / "static"
+# Scripts only from our own files (no inline script: an injected one would not run),
+# no framing by other sites (clickjacking), no leaking console URLs to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+                               "base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def create_console(services: Services, *, sessions: SessionStore | None = None) -> FastAPI:
@@ -30,8 +41,17 @@ def create_console(services: Services, *, sessions: SessionStore | None = None) 
         review=ReviewQueue(services.db.sessions),
         regression=services.extras.setdefault("regression", RegressionSet(services.db.sessions)),
         users=UserAdmin(services.db.sessions),
+        throttle=LoginThrottle(),
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     for module in (auth_pages, procedure_pages, try_pages, review_pages, dashboard_pages, user_pages):
         app.include_router(module.router)
 

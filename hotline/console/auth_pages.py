@@ -30,6 +30,10 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 @router.get("/", include_in_schema=False)
 async def home(request: Request) -> Response:
     return RedirectResponse(prefix(request) + "/procedures", status_code=303)
@@ -54,14 +58,21 @@ async def login(request: Request) -> Response:
     if not _same_origin(request):
         return render(request, "login.html", None, status_code=403, next=target,
                       error="Yêu cầu đăng nhập đến từ trang khác; đã từ chối.")
+    keys = (f"user:{username.lower()}" if username and not token else "", f"addr:{_client(request)}")
+    wait = parts.throttle.blocked(*keys)
+    if wait > 0:
+        return render(request, "login.html", None, status_code=429, next=target, username=username,
+                      error=f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {int(wait // 60) + 1} phút.")
     who, kind = None, "password"
     if token:
         who, kind = await run_in_threadpool(parts.services.accounts.authenticate, token), "token"
     elif username and password:
         who = await run_in_threadpool(parts.services.accounts.check_password, username, password)
     if who is None:
+        parts.throttle.failed(*keys)
         return render(request, "login.html", None, status_code=401, next=target, username=username,
                       error="Sai tên đăng nhập, mật khẩu hoặc mã truy cập.")
+    parts.throttle.succeeded(keys[0])
     cookie, _ = await run_in_threadpool(lambda: parts.sessions.create(who, kind=kind, api_token=token))
     response = RedirectResponse(_safe_next(request, target), status_code=303)
     response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=request.url.scheme == "https",

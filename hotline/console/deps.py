@@ -18,6 +18,7 @@ from ..regression import RegressionSet
 from ..review import REASONS_VI, ReviewQueue
 from ..services import Services
 from .sessions import COOKIE, ConsoleSession, SessionStore, csrf_ok
+from .throttle import LoginThrottle
 from .users import UserAdmin
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -65,6 +66,7 @@ class Console:
     review: ReviewQueue
     regression: RegressionSet
     users: UserAdmin
+    throttle: LoginThrottle
 
 
 @dataclass(frozen=True, slots=True)

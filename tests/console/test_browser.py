@@ -52,7 +52,6 @@ def browser():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("console-e2e")
-    os.environ.get("HOTLINE_DATA_DIR")  # the settings below are explicit; the environment is not read
     svc = build_services(Settings(data_dir=data, admin_token="e2e-admin-token"))
     svc.accounts.create_user("bientap", PASSWORD, "editor")
     svc.accounts.create_user("quantri", PASSWORD, "admin")
@@ -77,6 +76,12 @@ def shots():
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True, exist_ok=True)
     return SHOTS
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ def test_login_search_edit_publish(page, server, shots):
 
     # Diacritic-insensitive search, live through htmx.
     page.fill("#q", "ho chieu")
-    page.wait_for_function("!document.querySelector('#results').innerText.includes('1.001193')")
+    expect(page.locator("#results")).not_to_contain_text("1.001193")
     results = page.inner_text("#results")
     assert "1.001456" in results and "Cấp hộ chiếu" in results
     assert "q=ho+chieu" in page.url or "q=ho%20chieu" in page.url  # htmx pushed the search into the address
@@ -196,6 +201,11 @@ def test_try_it_and_dashboard(page, server, shots):
     page.wait_for_selector("#kpi-calls")
     assert int(page.inner_text("#kpi-calls b")) >= 1
     assert page.locator("svg.chart").count() >= 2
+    page.select_option("#channel", "sip")  # htmx reloads the figures for phone calls only
+    page.wait_for_url("**channel=sip*")
+    expect(page.locator("#kpi-calls b")).to_have_text("0")
+    page.select_option("#channel", "")
+    expect(page.locator("#kpi-calls b")).not_to_have_text("0")
     page.screenshot(path=shots / "07-dashboard.png", full_page=True)
 
 

@@ -161,3 +161,35 @@ def test_review_accept_then_ask_answers(client, services):
     r = client.post("/console/procedures/1.001193/aliases", data={"alias": "làm pát pọt", "csrf": csrf})
     assert r.status_code == 409 and "làm pát pọt" in r.text
     assert "làm pát pọt" not in services.store.get("1.001193").aliases
+
+
+def test_repeated_failed_logins_are_throttled(client):
+    for _ in range(5):
+        assert client.post("/console/login", data={"username": "binh", "password": "wrong-password"}).status_code == 401
+    r = client.post("/console/login", data={"username": "binh", "password": PASSWORD})
+    assert r.status_code == 429 and "quá nhiều lần" in r.text
+    assert COOKIE not in client.cookies
+
+
+def test_throttle_window_and_lockout():
+    from hotline.console.throttle import LoginThrottle
+
+    now = [0.0]
+    t = LoginThrottle(failures=3, window_s=60, lockout_s=120, clock=lambda: now[0])
+    t.failed("u")
+    now[0] = 61.0  # the first failure left the window
+    t.failed("u")
+    t.failed("u")
+    assert t.blocked("u") == 0
+    t.failed("u")
+    assert t.blocked("u", "other") == 120
+    now[0] = 200.0
+    assert t.blocked("u") == 0
+
+
+def test_console_pages_send_security_headers(client):
+    r = client.get("/console/login")
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in r.text and "onclick" not in r.text
