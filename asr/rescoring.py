@@ -59,7 +59,12 @@ def fuzzy_rank(text: str, candidates: Sequence[str]) -> list[Hypothesis]:
     scored = []
     for cand in candidates:
         target = fold(cand)
-        score = fuzz.partial_ratio(target, folded) if folded and target else 0.0
+        if not (folded and target):
+            score = 0.0
+        elif len(target) <= len(folded):  # the phrase somewhere inside what was heard
+            score = fuzz.partial_ratio(target, folded)
+        else:  # a phrase longer than the whole transcript cannot be fully inside it
+            score = fuzz.ratio(target, folded)
         scored.append((score / 100.0, len(target), cand))
     # Ties go to the longer phrase: "không phải" over "không" when both match fully.
     scored.sort(key=lambda x: (-x[0], -x[1]))

@@ -183,14 +183,23 @@ class WhisperEngine:
 
     def _transcribe_short(self, audio: np.ndarray, hints: Hints) -> Result:
         enc, num_frames = self.encode(audio)
-        rescore = bool(hints.candidates) and self.options.rescore
+        # Short closed answers (yes/no, digits) do better with a prompted decode and a fuzzy
+        # match (7/10 against 3/10 on synthetic yes/no answers): the silence prior favours
+        # short words like "không" over a fully heard "không phải".
+        rescore = bool(hints.candidates) and self.options.rescore and hints.expect in ("any", "speech")
         # When rescoring, the candidates stay out of the prompt: a prompted decoder copies
         # listed phrases that were never said, and the transcript must stay honest for
         # out-of-scope detection. Splicing into the plain transcript scored better too.
         hyps, no_speech = self._decode(enc, self._prompt(hints, with_candidates=not rescore))
         text, logprob = hyps[0]
         if no_speech > self.options.no_speech_threshold and logprob < self.options.log_prob_threshold:
-            return Result("", 0.0, True, [])
+            # Probably no speech. The VAD heard something, though: still rank the expected
+            # phrases (a quiet "có"), scaled down so the dialog confirms or asks again.
+            alternatives = []
+            if rescore:
+                alternatives = [Hypothesis(h.text, round(h.confidence * (1.0 - no_speech), 4))
+                                for h in self._rescore(enc, num_frames, "", hints)]
+            return Result("", 0.0, True, alternatives)
         confidence = _confidence(logprob, no_speech)
         if not hints.candidates:
             alternatives = [Hypothesis(t, _confidence(s, no_speech)) for t, s in hyps]

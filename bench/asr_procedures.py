@@ -169,12 +169,14 @@ def main() -> int:
                 print(f"  {want:14} {'OK ' if ranking[:1] == [want] else '-- '} {q!r} -> {r.text!r} {ranking[:3]}")
         for pcm, want, a in answers:
             r = engine.transcribe(pcm, 8000, Hints(candidates=YES_NO, expect="yes_no"))
-            yn += r.alternatives[0].text == want
+            best = r.alternatives[0].text if r.alternatives else ""
+            yn += best == want
             if args.verbose:
-                print(f"  yes/no {want!r:14} {a!r} -> {r.text!r} {r.alternatives[0].text!r}")
+                print(f"  yes/no {want!r:14} {a!r} -> {r.text!r} {best!r}")
         n = len(audio)
-        print(f"{method:10} {top1:>3}/{n:<3} {top3:>3}/{n:<3} {yn:>3}/{len(answers):<3} "
-              f"{statistics.median(lat):>10.2f} s {sorted(lat)[int(0.9 * (n - 1))]:>5.2f}")
+        p50 = statistics.median(lat) if lat else 0.0
+        p90 = sorted(lat)[int(0.9 * (n - 1))] if lat else 0.0
+        print(f"{method:10} {top1:>3}/{n:<3} {top3:>3}/{n:<3} {yn:>3}/{len(answers):<3} {p50:>10.2f} s {p90:>5.2f}")
         sys.stdout.flush()
     return 0
 

@@ -16,6 +16,10 @@ def test_fuzzy_rank_orders_candidates():
     ranked = fuzzy_rank("tôi muốn đăng ký kết hôn", ["khai sinh", "kết hôn", "hộ chiếu"])
     assert ranked[0].text == "kết hôn" and ranked[0].confidence == 1.0
     assert [h.text for h in fuzzy_rank("", ["a", "b"])] == ["a", "b"]
+    # The longer phrase wins only when it was heard in full.
+    yes_no = ["có", "không", "đúng rồi", "không phải"]
+    assert fuzzy_rank("không phải đâu", yes_no)[0].text == "không phải"
+    assert fuzzy_rank("không.", yes_no)[0].text == "không"
 
 
 def test_softmax_confidences():

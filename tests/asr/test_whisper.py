@@ -46,6 +46,10 @@ def test_silence_gives_empty_text(whisper16):
     r = whisper16.transcribe(silence(2.0, 16000), 16000)
     assert r.text == "" and r.confidence == 0.0
     assert whisper16.transcribe(b"", 16000).text == ""
+    # With expected phrases the candidates are still ranked, but with low confidence.
+    r = whisper16.transcribe(silence(1.0, 16000), 16000, Hints(candidates=("có", "không")))
+    assert r.text == ""
+    assert all(a.confidence <= 0.4 for a in r.alternatives)
 
 
 def test_rescoring_picks_the_spoken_procedure(whisper16):
