@@ -183,7 +183,9 @@ class ReviewQueue:
         return group_utterances(self.utterances(days=days), threshold=threshold)
 
     def find(self, key: str, *, days: int = 30) -> Group | None:
-        return next((g for g in self.groups(days=days) if g.key == key), None)
+        """The group holding the phrasing ``key`` (its leader may have changed since the page was shown)."""
+        norm = normalize(key)[:MAX_TEXT]
+        return next((g for g in self.groups(days=days) if norm in g.texts), None)
 
     def decide(self, texts: Iterable[str], *, status: str, actor: str, code: str = "", alias: str = "") -> int:
         """Record a decision for every normalised text of a group; returns texts recorded."""

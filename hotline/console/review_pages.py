@@ -15,6 +15,7 @@ from .publishing import apply_change
 
 router = APIRouter()
 DATALIST_LIMIT = 2000
+SHOWN_GROUPS = 200  # the most frequent first; the rest wait their turn
 
 
 async def _page(request: Request, user: StaffUser, *, days: int = 30, status_code: int = 200, saved: str = "",
@@ -25,7 +26,8 @@ async def _page(request: Request, user: StaffUser, *, days: int = 30, status_cod
     total, records = await run_in_threadpool(lambda: parts.services.store.search(status="published",
                                                                                  limit=DATALIST_LIMIT))
     names = {r.code: r.name for r in records}
-    return render(request, "review.html", user, status_code=status_code, groups=groups, decisions=decisions,
+    return render(request, "review.html", user, status_code=status_code, groups=groups[:SHOWN_GROUPS],
+                  total_groups=len(groups), utterances=sum(g.count for g in groups), decisions=decisions,
                   names=names, days=days, saved=saved, error=error, broken=broken or [],
                   regression=await run_in_threadpool(parts.regression.rows))
 
