@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -68,6 +69,12 @@ def create_console(services: Services, *, sessions: SessionStore | None = None) 
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return render(request, "error.html", await _quiet_identify(request), status_code=403,
                       title="Không được phép", message=exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        return render(request, "error.html", await _quiet_identify(request), status_code=422,
+                      title="Yêu cầu không hợp lệ", message=f"Giá trị không hợp lệ: {fields}.")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

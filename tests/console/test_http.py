@@ -14,6 +14,14 @@ from .conftest import ADMIN_TOKEN, PASSWORD, csrf_of, login
 PASSPORT = "1.001456"
 
 
+def test_bad_requests_get_a_page_not_a_traceback(client):
+    login(client, "chi")
+    r = client.get("/console/procedures", params={"page": 0})
+    assert r.status_code == 422 and "text/html" in r.headers["content-type"] and "page" in r.text
+    assert client.get("/console/procedures/9.999999").status_code == 404
+    assert client.get("/console/procedures/1.001456/diff", params={"a": 1, "b": 99}).status_code == 404
+
+
 def test_pages_need_a_login(client):
     for path in ("/console/procedures", "/console/review", "/console/dashboard", "/console/users", "/console/try"):
         r = client.get(path, follow_redirects=False)
