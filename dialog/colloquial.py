@@ -64,6 +64,15 @@ _FILLER_TEXT = (
 # Not here although they are function words in speech: "lại", "trong", "ngoài", which
 # tell procedures apart ("đăng ký lại", "nước ngoài").
 FUNCTION_WORDS: frozenset[str] = frozenset(normalize(_FUNCTION_TEXT).split())
+# Words of call control ("nghe tiếp", "nói lại", "bấm hai", "thôi khỏi") and numbers.
+# They are real words in procedure names ("tiếp tục kinh doanh", "cấp lại"), so they
+# keep their weight there; an utterance made of nothing else names no procedure.
+DIALOG_WORDS: frozenset[str] = frozenset(
+    normalize(
+        "tiếp tục lại bấm nhấn phím số quay lặp nhắc đọc chậm nhanh từ dừng ngừng đủ khỏi xong rõ kịp "
+        "thêm khác hai ba bốn năm sáu bảy tám chín mười trăm không"
+    ).split()
+)
 STOPWORDS: frozenset[str] = FUNCTION_WORDS | frozenset(normalize(_FILLER_TEXT).split())
 
 

@@ -1,8 +1,10 @@
 """Measure the matcher on labelled caller phrasings.
 
-Each case is one line of JSON: ``{"text": ..., "codes": [...], "tags": [...]}``;
-any of ``codes`` counts as right, ``[]`` means out of scope (right answer:
-``no_match``). Run ``python -m dialog.evaluation`` for the figures on the bundled
+Each case is one line of JSON: ``{"text": ..., "codes": [...], "tags": [...],
+"split": "dev"|"test"}``; any of ``codes`` counts as right, ``[]`` means out of
+scope (right answer: ``no_match``). The set is halved, per procedure, into a DEV
+half (the only misses to look at when changing the matcher) and a held-out TEST
+half (the honest figure); ``--split`` picks one. Run ``python -m dialog.evaluation`` for the figures on the bundled
 set (dialog/evalset/caller_phrasings.jsonl) against the seed catalogue, plus the
 national catalogue when ``--catalogue DIR`` is given.
 """
@@ -31,6 +33,17 @@ class Case:
     text: str
     codes: tuple[str, ...]  # empty: out of scope
     tags: tuple[str, ...] = ()
+    split: str = ""  # "dev", "test", or "" when the file has no split
+
+
+SPLITS = ("dev", "test", "all")
+
+
+def select(cases: Iterable[Case], split: str) -> list[Case]:
+    """The cases of one half ("dev" or "test"), or all of them ("all")."""
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: expected one of {', '.join(SPLITS)}")
+    return [c for c in cases if split == "all" or c.split == split]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +139,18 @@ def load_cases(path: Path | str) -> list[Case]:
                         str(obj["text"]),
                         tuple(str(c) for c in obj.get("codes") or ()),
                         tuple(obj.get("tags") or ()),
+                        _split(obj.get("split", "")),
                     )
                 )
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"{path}:{n}: not a case: {exc}") from exc
     return cases
+
+
+def _split(value: object) -> str:
+    if value not in ("", "dev", "test"):
+        raise ValueError(f"split must be 'dev' or 'test', not {value!r}")
+    return str(value)
 
 
 def evaluate(matcher: Matcher, cases: Iterable[Case]) -> EvalReport:
@@ -220,6 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--cases", type=Path, default=DEFAULT_CASES)
     ap.add_argument("--catalogue", type=Path, help="national catalogue directory (JSON files)")
     ap.add_argument("--no-seed", action="store_true", help="leave the seed catalogue out")
+    ap.add_argument("--split", choices=SPLITS, default="all", help="which half of the cases (default: all)")
     ap.add_argument("--misses", type=int, default=30, help="how many misses to list")
     ap.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = ap.parse_args(argv)
@@ -227,11 +248,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not records:
         ap.error("empty catalogue: give --catalogue or keep the seed")
     matcher = Matcher(records)
-    report = evaluate(matcher, load_cases(args.cases))
+    report = evaluate(matcher, select(load_cases(args.cases), args.split))
     if args.json:
-        print(json.dumps({"records": len(matcher), **report.summary()}, ensure_ascii=False))
+        print(json.dumps({"records": len(matcher), "split": args.split, **report.summary()}, ensure_ascii=False))
     else:
-        print(f"catalogue     {len(matcher)} records")
+        print(f"catalogue     {len(matcher)} records, split {args.split}")
         print(report.format(misses=args.misses))
     return 0
 

@@ -129,6 +129,10 @@ class SyllableIndex:
     def idf(self, key: str) -> float:
         return self._idf.get(key, self.unknown_idf)
 
+    def idf_at(self, df: float) -> float:
+        """The IDF of a word found in ``df`` records."""
+        return math.log((self.n_records + 1) / (df + 0.5))
+
     def __contains__(self, key: str) -> bool:
         return key in self._idf
 

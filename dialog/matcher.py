@@ -50,7 +50,7 @@ from typing import Literal
 
 import numpy as np
 
-from dialog.colloquial import FUNCTION_WORDS, STOPWORDS, apply_synonyms
+from dialog.colloquial import DIALOG_WORDS, FUNCTION_WORDS, STOPWORDS, apply_synonyms
 from dialog.index import IndexedText, SyllableIndex, syllable_key
 from dialog.normalize import normalize, strip_diacritics
 from dialog.topics import Topic, detect_topic, topic_phrases
@@ -67,6 +67,14 @@ MAX_OFFERED = 3
 SHORTLIST = 25
 PRECISION_EXP = 0.4
 COHERENCE = 0.15
+# A long story ("ba tui mất rồi để lại miếng đất ... sổ đỏ theo thừa kế") names the
+# procedure in a few of its words; beyond this many content words, what a text leaves
+# unexplained counts proportionally less against it.
+CONTEXT_WORDS = 8
+# A word in more than this share of the catalogue's records ("đăng", "cấp", "giấy",
+# "nước"), and in at least GENERIC_RECORDS of them, does not name a procedure on its own.
+GENERIC_SHARE = 0.10
+GENERIC_RECORDS = 50
 # Official names put the procedure first and who or where after a marker word ("cấp hộ
 # chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
 # head alone also matches, at this factor, so that a caller naming just the procedure
@@ -117,6 +125,7 @@ def clean_name(name: str) -> str:
 class _Position:
     alts: tuple[tuple[str, float], ...]
     weight: float  # IDF of its most likely reading; 0 for fillers and question words
+    word: str = ""  # the heard syllable (key)
 
 
 @dataclass(slots=True)
@@ -126,6 +135,8 @@ class _Query:
     positions: list[_Position]
     weights: list[float]
     total: float  # summed weight of the content positions
+    unknown: list[bool]  # per position: the heard word is not a catalogue word
+    context_damping: float  # how much unexplained words count against a text, see CONTEXT_WORDS
     heard: dict[str, list[tuple[int, float]]]  # catalogue word -> [(position, confidence)]
     postings: np.ndarray  # text ids of every content reading's postings, concatenated
     posting_weights: np.ndarray  # confidence x IDF of the reading, per entry
@@ -151,7 +162,10 @@ class _Query:
             values = np.repeat(np.asarray(scale), [len(p) for p in postings])
         else:
             ids, values = np.zeros(0, dtype=np.int32), np.zeros(0)
-        return cls(positions, weights, sum(weights), heard, ids, values)
+        unknown = [not pos.alts or pos.alts[0][1] < 1.0 for pos in positions]
+        content = sum(1 for w in weights if w > 0.0)
+        damping = min(1.0, CONTEXT_WORDS / content) if content else 1.0
+        return cls(positions, weights, sum(weights), unknown, damping, heard, ids, values)
 
 
 class Matcher:
@@ -223,6 +237,7 @@ class Matcher:
         spelled_content = {
             strip_diacritics(k) for k, df in self._index.df.items() if df >= common and k not in STOPWORDS
         }
+        self._generic_idf = self._index.idf_at(max(GENERIC_SHARE * len(self._records), GENERIC_RECORDS))
         self._unmarked_fillers = frozenset(strip_diacritics(w) for w in STOPWORDS) - spelled_content
 
     def __len__(self) -> int:
@@ -247,7 +262,7 @@ class Matcher:
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
             if filler or i in question:
-                out.append(_Position(alts, 0.0))
+                out.append(_Position(alts, 0.0, k))
                 continue
             if k in index:
                 weight = index.idf(k)
@@ -260,7 +275,7 @@ class Matcher:
                 weight = top * likely + (1.0 - top) * index.unknown_idf
             else:
                 weight = index.unknown_idf
-            out.append(_Position(alts, weight))
+            out.append(_Position(alts, weight, k))
         return _Query.build(out, self._index, self._text_postings)
 
     def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
@@ -292,25 +307,21 @@ class Matcher:
         content = self._content[t]
         heard = q.heard
         weights = q.weights
-        # Best reading per content position, and per text word its best confidence.
-        pos_best: dict[int, tuple[float, str]] = {}
-        best_conf: dict[str, float] = {}
+        # Links (text word, heard position, confidence) that may explain each other.
+        links: list[tuple[float, str, int, float]] = []
+        idf = self._index.idf
         for key in self._vocab[t]:
             hits = heard.get(key)
             if not hits or key in ignore:
                 continue
+            w = content.get(key) or idf(key)
             for i, conf in hits:
-                if weights[i] <= 0.0:
-                    continue  # fillers count only inside a word pair, below
-                if key in content and conf > best_conf.get(key, 0.0):
-                    best_conf[key] = conf
-                if (counted is None or i in counted) and conf > pos_best.get(i, (0.0, ""))[0]:
-                    pos_best[i] = (conf, key)
+                if weights[i] > 0.0:  # fillers count only inside a word pair, below
+                    links.append((conf * w, key, i, conf))
         # Pairs of the text's words heard side by side: coherence, and the only way a
         # filler or question word counts ("con" in "nhận con nuôi", "chú" in "thường
         # chú", but not "mất" in "hộ chiếu mất bao lâu").
         pair_num = pair_den = 0.0
-        idf = self._index.idf
         for a, b in self._pairs[t]:
             ha, hb = heard.get(a), heard.get(b)
             if not ha or not hb or a in ignore or b in ignore:
@@ -324,19 +335,42 @@ class Matcher:
                 if cb is None:
                     continue
                 adjacent = True
-                if a in content and ca > best_conf.get(a, 0.0):
-                    best_conf[a] = ca
-                if b in content and cb > best_conf.get(b, 0.0):
-                    best_conf[b] = cb
+                if a in content:
+                    links.append((ca * content[a], a, i, ca))
+                if b in content:
+                    links.append((cb * content[b], b, i + 1, cb))
             if adjacent:
                 pair_num += w
+        # One heard syllable stands for one word of the text, and one text word for one
+        # heard word (said again is fine): "đăng" is "đăng" or a misheard "vắng", not
+        # both, and "lai" is not "lái" once "lái xe" was heard. Best links first.
+        best_conf: dict[str, float] = {}
+        claimed: dict[str, str] = {}
+        pos_best: dict[int, tuple[float, str]] = {}
+        used: set[int] = set()
+        positions = q.positions
+        links.sort(reverse=True)
+        for _, key, i, conf in links:
+            if i in used or claimed.get(key, positions[i].word) != positions[i].word:
+                continue
+            used.add(i)
+            claimed[key] = positions[i].word
+            if key in content and conf > best_conf.get(key, 0.0):
+                best_conf[key] = conf
+            if weights[i] > 0.0 and (counted is None or i in counted):
+                pos_best[i] = (conf, key)
         # Precision over what the caller said.
         num = 0.0
-        den = q.total if counted is None else sum(weights[i] for i in counted)
+        said = q.total if counted is None else sum(weights[i] for i in counted)
+        explained = 0.0
         for i, (conf, key) in pos_best.items():
-            w = content.get(key) or weights[i]
+            # An unknown word weighs as the text word it stands for ("xinh" as "sinh"); a
+            # catalogue word read as another ("đăng" as "vắng") keeps its own weight.
+            w = (content.get(key) if conf >= 1.0 or q.unknown[i] else None) or weights[i]
             num += conf * w
-            den += w - weights[i]
+            explained += w
+            said -= weights[i]
+        den = explained + max(said, 0.0) * q.context_damping
         precision = num / den if den > 1e-9 else 1.0
         # Recall over the text's own words.
         mass = 0.0
@@ -364,9 +398,15 @@ class Matcher:
         query = self._query(words)
         ignore: frozenset[str] = frozenset()
         counted: frozenset[int] | None = None
+        # Only fillers, question words and call control ("khi nào có kết quả", "nghe
+        # tiếp"): no procedure was named, not even among offered ones.
+        if not any(p.weight > 0.0 and p.word not in DIALOG_WORDS for p in query.positions):
+            return MatchResult("no_match", [], topic, norm)
+        if among is None and not any(p.weight >= self._generic_idf for p in query.positions):
+            # Only words that half the catalogue shares ("đăng ký", "cấp lại giấy"): too
+            # little to name one procedure.
+            return MatchResult("no_match", [], topic, norm)
         if among is None:
-            if query.total <= 0.0:
-                return MatchResult("no_match", [], topic, norm)
             texts = self._shortlist(query)
         else:
             # A choice between offered procedures ("cái có yếu tố nước ngoài"): words every
@@ -379,7 +419,7 @@ class Matcher:
             if len(chosen) >= 2:
                 ignore = frozenset.intersection(*vocabs)
             positions = query.positions
-            if not any(a in relevant for p in positions for a, _ in p.alts):
+            if not any(a in relevant for p in positions if p.weight > 0.0 for a, _ in p.alts):
                 return MatchResult("no_match", [], topic, norm)
             counted = frozenset(
                 i for i, p in enumerate(positions) if p.weight > 0.0 and _tells_apart(p, relevant, ignore)

@@ -37,7 +37,8 @@ def rows() -> list[dict]:
             assert line.strip(), f"line {lineno} is blank"
             row = json.loads(line)
             assert isinstance(row, dict), f"line {lineno} is not an object"
-            assert set(row) == {"text", "codes", "tags"}, f"line {lineno} keys {sorted(row)}"
+            assert set(row) == {"text", "codes", "tags", "split"}, f"line {lineno} keys {sorted(row)}"
+            assert row["split"] in ("dev", "test"), f"line {lineno} split {row['split']!r}"
             assert isinstance(row["text"], str)
             assert isinstance(row["codes"], list) and all(isinstance(c, str) for c in row["codes"])
             assert isinstance(row["tags"], list) and all(isinstance(t, str) for t in row["tags"])
@@ -115,6 +116,30 @@ def test_procedures_each_have_several_phrasings(rows):
     assert len(per_procedure) >= 80
     thin = {code: n for code, n in per_procedure.items() if not 3 <= n <= 8}
     assert not thin, thin
+
+
+def test_dev_and_test_halves_are_stratified_by_procedure(rows):
+    """Each procedure (first code) and the out-of-scope lines are split half and half."""
+    groups: dict[str, Counter[str]] = {}
+    for r in rows:
+        groups.setdefault(r["codes"][0] if r["codes"] else "", Counter())[r["split"]] += 1
+    for key, n in groups.items():
+        assert abs(n["dev"] - n["test"]) <= 1, (key or "out of scope", dict(n))
+    total = Counter(r["split"] for r in rows)
+    assert abs(total["dev"] - total["test"]) <= len(groups), total
+
+
+def test_split_selection_matches_the_file(rows):
+    from dialog.evaluation import DEFAULT_CASES, load_cases, select
+
+    cases = load_cases(DEFAULT_CASES)
+    dev, test = select(cases, "dev"), select(cases, "test")
+    assert len(dev) == sum(r["split"] == "dev" for r in rows)
+    assert len(test) == sum(r["split"] == "test" for r in rows)
+    assert len(select(cases, "all")) == len(rows) == len(dev) + len(test)
+    assert not {c.text for c in dev} & {c.text for c in test}
+    with pytest.raises(ValueError):
+        select(cases, "train")
 
 
 def test_every_code_is_in_the_national_catalogue(rows, catalogue_dir):

@@ -239,9 +239,9 @@ def test_topic_question_about_the_current_procedure(matcher: Matcher) -> None:
 
 
 def _to_confirm(matcher: Matcher, **kw) -> Call:
-    _expect(matcher, "làm giấy hôn nhân", "confirm")
+    _expect(matcher, "đăng ký hôn nhân", "confirm")
     call = Call(matcher, **kw)
-    turn = call.say("làm giấy hôn nhân")
+    turn = call.say("đăng ký hôn nhân")
     assert turn.event.decision == "confirm"
     assert call.dm.state == "confirm" and turn.expects == "yes_no"
     assert turn.segments[0].key.endswith(":confirm")
@@ -296,9 +296,9 @@ def test_no_with_a_correction_answers_the_correction(matcher: Matcher) -> None:
 
 
 def test_confirmation_keeps_the_asked_topic(matcher: Matcher) -> None:
-    _expect(matcher, "làm giấy hôn nhân mất bao nhiêu tiền", "confirm")
+    _expect(matcher, "đăng ký hôn nhân mất bao nhiêu tiền", "confirm")
     call = Call(matcher)
-    call.say("làm giấy hôn nhân mất bao nhiêu tiền")
+    call.say("đăng ký hôn nhân mất bao nhiêu tiền")
     code = call.last.event.procedure_code
     turn = call.press("1")
     assert turn.segments[0].key == f"proc:{code}:fee"
