@@ -214,7 +214,7 @@ def _script_lines(path: str):
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Matcher accuracy on labelled phrasings, against the catalogue in the database
     (cases naming procedures absent from it are counted as skipped)."""
-    from dialog.evaluation import DEFAULT_CASES, evaluate, load_cases
+    from dialog.evaluation import DEFAULT_CASES, evaluate, load_cases, select
 
     from .brain import Brain
 
@@ -228,7 +228,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         svc.close()
     try:
-        cases = load_cases(Path(args.cases) if args.cases else DEFAULT_CASES)
+        cases = select(load_cases(Path(args.cases) if args.cases else DEFAULT_CASES), args.split)
     except (OSError, ValueError) as exc:
         print(f"hotline eval: {exc}", file=sys.stderr)
         return 1
@@ -311,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--import", dest="path", help="first import this national-portal path into the database")
     ev.add_argument("--json", action="store_true")
     ev.add_argument("--misses", type=int, default=20, help="how many misses to list")
+    ev.add_argument("--split", choices=("dev", "test", "all"), default="all", help="which half of the cases")
     ev.set_defaults(func=cmd_eval)
 
     say = sub.add_parser("say", help="speak a text to a WAV file (8 kHz mono by default)")
