@@ -75,7 +75,8 @@ def steps(title: str, points: Sequence[tuple[datetime, float]]) -> str:
     for i in range(7):
         at = t0 + (t1 - t0) * i / 6
         x, _ = xy(at, 0)
-        body.append(f'<text x="{x:.1f}" y="{H - PAD_B + 16}" class="xlab">{at:%H:%M}</text>')
+        anchor = ' style="text-anchor:end"' if i == 6 else ""  # the last label stays inside the frame
+        body.append(f'<text x="{x:.1f}" y="{H - PAD_B + 16}" class="xlab"{anchor}>{at:%H:%M}</text>')
     return _frame(title, body, top)
 
 
