@@ -8,6 +8,7 @@ media process, send lateness against the 20 ms deadlines (p50/p99/max),
 packet loss both ways and jitter-buffer loss.
 
     .venv/bin/python bench/media_capacity.py [--sizes 200,500,1000] [--seconds 10] [--inband]
+        [--handler] [--cost] [--timers]
 """
 
 from __future__ import annotations
@@ -217,6 +218,67 @@ async def compare_timers(n: int, seconds: float) -> None:
           f"p99 {pacer.send_lateness.quantile(0.99):.1f} ms")
 
 
+async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
+    """CPU per packet of the session code itself, in-process (no real-time part, so
+    other load on the machine hardly moves it): inbound parse + jitter buffer +
+    decode + queue, outbound tick + encode slice + build + sendto (to a local sink)."""
+    import socket
+
+    from sip_gateway.dtmf import InbandDtmfDetector
+    from sip_gateway.rtp import build_rtp
+
+    pacer = Pacer()
+    session = await MediaSession.open(pacer, host="127.0.0.1")
+    pacer.stop()  # ticks are driven by hand below
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    session.set_remote("127.0.0.1", sink.getsockname()[1])
+    source = ("127.0.0.1", 5004)
+    payload = speechlike_ulaw(0.02)
+    inbound, outbound = [], []
+    for r in range(repeats):
+        packets = [build_rtp(0, (r * count + i) & 0xFFFF, (r * count + i) * 160, 7, payload) for i in range(count)]
+        cpu = time.process_time()
+        for data in packets:
+            session._datagram_received(data, source)
+        inbound.append((time.process_time() - cpu) / count * 1e6)
+        session._queue.clear()
+        session.play(bytes(320 * count))
+        cpu = time.process_time()
+        for tick in range(count):
+            session.on_tick(tick, 0.0, 0.0)
+        outbound.append((time.process_time() - cpu) / count * 1e6)
+        while True:
+            try:
+                sink.recv(2048, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+    raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    data = bytes(172)
+    target = sink.getsockname()
+    cpu = time.process_time()
+    for _ in range(count):
+        raw.sendto(data, target)
+    syscall = (time.process_time() - cpu) / count * 1e6
+    det = InbandDtmfDetector()
+    speech = ulaw_decode(speechlike_ulaw(2.0))
+    cpu = time.process_time()
+    for i in range(0, len(speech), 320):
+        det.feed(speech[i:i + 320])
+    inband = (time.process_time() - cpu) / (len(speech) / 320) * 1e6
+    quiet = bytes(320)
+    cpu = time.process_time()
+    for _ in range(2000):
+        det.feed(quiet)
+    inband_quiet = (time.process_time() - cpu) / 2000 * 1e6
+    await session.close()
+    sink.close()
+    raw.close()
+    print(f"per packet (median of {repeats}): inbound {sorted(inbound)[repeats // 2]:.1f} us, "
+          f"outbound {sorted(outbound)[repeats // 2]:.1f} us of which the bare sendto syscall {syscall:.1f} us; "
+          f"in-band DTMF detection {inband:.1f} us per speech frame, {inband_quiet:.1f} us per quiet frame")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="200,500,1000")
@@ -224,6 +286,7 @@ def main() -> None:
     ap.add_argument("--inband", action="store_true", help="run in-band DTMF detection on every frame too")
     ap.add_argument("--handler", action="store_true",
                     help="frames to a callback per session instead of a reader task per session")
+    ap.add_argument("--cost", action="store_true", help="print the in-process CPU cost per packet first")
     ap.add_argument("--timers", action="store_true", help="compare per-call timers with the shared pacer first")
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -232,6 +295,8 @@ def main() -> None:
     if args.sender:
         uvloop.run(sender(json.loads(sys.stdin.readline())))
         return
+    if args.cost:
+        uvloop.run(per_packet_cost())
     if args.timers:
         uvloop.run(compare_timers(max(int(x) for x in args.sizes.split(",")), min(args.seconds, 5.0)))
     print(f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "

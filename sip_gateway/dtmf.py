@@ -181,7 +181,7 @@ def _goertzel_basis(freqs: np.ndarray, n: int) -> np.ndarray:
     """
     w = 2 * np.pi * freqs / SAMPLE_RATE
     k = np.arange(n)
-    full = np.concatenate([np.cos(np.outer(k, w)), np.sin(np.outer(k, w))], axis=1) / 32768
+    full = np.concatenate([np.cos(np.outer(k, w)), np.sin(np.outer(k, w))], axis=1)
     return np.concatenate([full[:HOP], full[HOP:]], axis=1).astype(np.float32)  # (HOP, 4 * _NF)
 
 
@@ -226,13 +226,13 @@ class InbandDtmfDetector:
         self._gap = 0
         self._start_sample = 0
         t = self.t
-        self._min_power = (t.min_level * BLOCK / 2) ** 2
+        self._min_power = (t.min_level * 32768 * BLOCK / 2) ** 2  # the basis is scaled to int16 input
         self._normal_twist = 10 ** (t.normal_twist_db / 10)
         self._reverse_twist = 10 ** (t.reverse_twist_db / 10)
         self._peak_ratio = 10 ** (t.peak_ratio_db / 10)
         self._harmonic = 10 ** (-t.harmonic_db / 10)
         # A hop holding a quarter of the energy of two tones at min_level: below it no tone.
-        self._quiet = 0.25 * HOP * t.min_level**2
+        self._quiet = 0.25 * HOP * (t.min_level * 32768) ** 2
 
     def reset(self) -> None:
         self._tail = np.zeros(0, dtype="<i2")
@@ -253,61 +253,61 @@ class InbandDtmfDetector:
         if not hops:
             return []
         halves = x[: hops * HOP].astype(np.float32).reshape(hops, HOP)
-        energy = np.einsum("ij,ij->i", halves, halves) * (1 / 32768**2)
-        if self._prev_energy < self._quiet and float(energy.max()) < self._quiet:
+        # Few numpy calls per frame, then plain Python on a handful of floats: at 20 ms
+        # frames numpy's per-call overhead, not arithmetic, is the cost.
+        energy = np.einsum("ij,ij->i", halves, halves).tolist()  # int16 units
+        prev_energy = self._prev_energy
+        if prev_energy < self._quiet and max(energy) < self._quiet:
             # Too quiet for a tone anywhere in these blocks (silence is most of a call):
             # skip the projection, keep the state machine and the block grid moving.
             blocks = hops if self._prev_proj is not None else hops - 1
             self._prev_proj = _ZERO_PROJ
-            self._prev_energy = float(energy[-1])
+            self._prev_energy = energy[-1]
             for _ in range(blocks):
                 self._step(None, 0)
             return []
         proj = halves @ _BASIS  # (hops, 4 * _NF): [first-half part | second-half part]
-        # block j = previous hop (as a first half) + hop j (as a second half)
-        firsts = (
-            np.concatenate([self._prev_proj[None, :], proj[:, : 2 * _NF]])
-            if self._prev_proj is not None
-            else proj[:, : 2 * _NF]
-        )
-        e_firsts = np.concatenate([[self._prev_energy], energy]) if self._prev_proj is not None else energy
-        offset = 0 if self._prev_proj is not None else 1
+        if self._prev_proj is not None:
+            firsts = np.concatenate((self._prev_proj[None, :], proj[:-1, : 2 * _NF]))
+            seconds = proj[:, 2 * _NF :]
+            block_energy = [prev_energy + energy[0]] + [energy[i - 1] + energy[i] for i in range(1, hops)]
+            first_sample = start - HOP
+        else:
+            firsts = proj[:-1, : 2 * _NF]
+            seconds = proj[1:, 2 * _NF :]
+            block_energy = [energy[i - 1] + energy[i] for i in range(1, hops)]
+            first_sample = start
         self._prev_proj = proj[-1, : 2 * _NF].copy()
-        self._prev_energy = float(energy[-1])
-        seconds = proj[offset:, 2 * _NF :]
+        self._prev_energy = energy[-1]
         if not len(seconds):
             return []
-        block = firsts[: len(seconds)] + seconds
-        power = block[:, :_NF] ** 2 + block[:, _NF:] ** 2
-        total = e_firsts[: len(seconds)] + energy[offset:]
+        block = firsts + seconds
+        np.square(block, out=block)
+        powers = (block[:, :_NF] + block[:, _NF:]).tolist()
         out: list[DtmfEvent] = []
-        first_sample = start + (offset - 1) * HOP
-        # Cheap vectorised gate first: most blocks (speech, silence) fail it.
-        pr = power[:, :4].max(axis=1)
-        pc = power[:, 4:8].max(axis=1)
-        plausible = (np.minimum(pr, pc) >= self._min_power) & (
-            (pr + pc) * (2 / BLOCK) >= self.t.tone_fraction * total
-        )
-        for i in range(len(block)):
-            digit = self._digit_of(power[i]) if plausible[i] else None
+        for i, p in enumerate(powers):
+            digit = self._digit_of(p, block_energy[i])
             ev = self._step(digit, first_sample + i * HOP)
             if ev is not None:
                 out.append(ev)
         return out
 
-    def _digit_of(self, p: np.ndarray) -> str | None:
-        rows, cols = p[:4], p[4:8]
-        r = int(rows.argmax())
-        c = int(cols.argmax())
-        pr, pc = float(rows[r]), float(cols[c])
+    def _digit_of(self, p: list[float], energy: float) -> str | None:
+        """The key whose two tones dominate one block, by the thresholds, else None."""
+        rows, cols = p[0:4], p[4:8]
+        pr, pc = max(rows), max(cols)
         if pr < self._min_power or pc < self._min_power:
+            return None
+        # A pure sine of amplitude A gives |X|^2 = (A N / 2)^2 and energy A^2 N / 2.
+        if (pr + pc) * (2 / BLOCK) < self.t.tone_fraction * energy:
             return None
         if pc * self._normal_twist < pr or pr * self._reverse_twist < pc:
             return None
-        for group, best in ((rows, r), (cols, c)):
-            for j in range(4):
-                if j != best and group[j] * self._peak_ratio > group[best]:
-                    return None
+        r, c = rows.index(pr), cols.index(pc)
+        for group, best in ((rows, pr), (cols, pc)):
+            limit = best / self._peak_ratio
+            if sum(1 for v in group if v > limit) > 1:
+                return None
         if p[8 + r] > pr * self._harmonic or p[12 + c] > pc * self._harmonic:
             return None
         return KEYPAD[r][c]
