@@ -41,7 +41,9 @@ WARMUP = 2.0
 def speechlike_ulaw(seconds: float = 1.0) -> bytes:
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * 8000)) / 8000
-    x = sum(np.sin(2 * np.pi * 120 * h * t) / h for h in range(1, 25)) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    x = sum(np.sin(2 * np.pi * 120 * h * t) / h for h in range(1, 25)) * (
+        0.6 + 0.4 * np.sin(2 * np.pi * 3 * t)
+    )
     x = x + rng.normal(0, 0.05, len(t))
     return ulaw_encode((0.5 * 32767 * x / np.abs(x).max()).astype("<i2").tobytes())
 
@@ -72,7 +74,7 @@ async def sender(ports: list[int]) -> None:
         t, _ = await loop.create_datagram_endpoint(_Counter, local_addr=("127.0.0.1", 0))
         transports.append(t)
     audio = speechlike_ulaw()
-    frames = [audio[i:i + 160] for i in range(0, len(audio), 160)]
+    frames = [audio[i : i + 160] for i in range(0, len(audio), 160)]
     header = struct.Struct("!BBHII")
     seqs = [random.getrandbits(16) for _ in ports]
     ssrcs = [random.getrandbits(32) for _ in ports]
@@ -88,8 +90,10 @@ async def sender(ports: list[int]) -> None:
         ts = tick * 160
         late.append(time.monotonic() - deadline)
         for i, t in enumerate(transports):
-            t.sendto(header.pack(0x80, 0, (seqs[i] + tick) & 0xFFFF, ts, ssrcs[i]) + payload,
-                     ("127.0.0.1", ports[i]))
+            t.sendto(
+                header.pack(0x80, 0, (seqs[i] + tick) & 0xFFFF, ts, ssrcs[i]) + payload,
+                ("127.0.0.1", ports[i]),
+            )
         sent += len(transports)
         tick += 1
         deadline += 0.02
@@ -97,10 +101,17 @@ async def sender(ports: list[int]) -> None:
     elapsed = time.monotonic() - start
     await asyncio.sleep(0.3)
     lat = np.array(late) * 1000
-    print(json.dumps({
-        "sent": sent, "received": _Counter.received, "cpu": (time.process_time() - cpu0) / elapsed,
-        "late_p99_ms": float(np.percentile(lat, 99)) if len(lat) else 0.0,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "sent": sent,
+                "received": _Counter.received,
+                "cpu": (time.process_time() - cpu0) / elapsed,
+                "late_p99_ms": float(np.percentile(lat, 99)) if len(lat) else 0.0,
+            }
+        ),
+        flush=True,
+    )
 
 
 # ---- the media process -------------------------------------------------------
@@ -114,9 +125,17 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     def count(_item) -> None:
         frames_read[0] += 1
 
-    sessions = [await MediaSession.open(pacer, ports, host="127.0.0.1", dtmf_payload_type=101,
-                                        inband_dtmf=inband or None, handler=count if handler else None)
-                for _ in range(n)]
+    sessions = [
+        await MediaSession.open(
+            pacer,
+            ports,
+            host="127.0.0.1",
+            dtmf_payload_type=101,
+            inband_dtmf=inband or None,
+            handler=count if handler else None,
+        )
+        for _ in range(n)
+    ]
 
     async def consume(s: MediaSession) -> None:
         async for _item in s:
@@ -128,7 +147,8 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     for s in sessions:
         s.play(pcm)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--sender", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        sys.executable, __file__, "--sender", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write((json.dumps([s.local_port for s in sessions]) + "\n").encode())
     await proc.stdin.drain()
@@ -198,8 +218,10 @@ async def compare_timers(n: int, seconds: float) -> None:
     for t in tasks:
         t.cancel()
     lat = np.array(late) * 1000
-    print(f"{n} per-call timers: cpu {100 * cpu:.1f}%, lateness p50 {np.percentile(lat, 50):.1f} ms "
-          f"p99 {np.percentile(lat, 99):.1f} ms")
+    print(
+        f"{n} per-call timers: cpu {100 * cpu:.1f}%, lateness p50 {np.percentile(lat, 50):.1f} ms "
+        f"p99 {np.percentile(lat, 99):.1f} ms"
+    )
 
     class Idle:
         def on_tick(self, tick: int, deadline: float, now: float) -> bool:
@@ -214,8 +236,10 @@ async def compare_timers(n: int, seconds: float) -> None:
     await asyncio.sleep(seconds)
     cpu = (time.process_time() - cpu0) / (time.monotonic() - t0)
     pacer.stop()
-    print(f"one shared pacer for {n}: cpu {100 * cpu:.1f}%, lateness p50 {pacer.send_lateness.quantile(0.5):.1f} ms "
-          f"p99 {pacer.send_lateness.quantile(0.99):.1f} ms")
+    print(
+        f"one shared pacer for {n}: cpu {100 * cpu:.1f}%, lateness p50 {pacer.send_lateness.quantile(0.5):.1f} ms "
+        f"p99 {pacer.send_lateness.quantile(0.99):.1f} ms"
+    )
 
 
 async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
@@ -237,7 +261,9 @@ async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
     payload = speechlike_ulaw(0.02)
     inbound, outbound = [], []
     for r in range(repeats):
-        packets = [build_rtp(0, (r * count + i) & 0xFFFF, (r * count + i) * 160, 7, payload) for i in range(count)]
+        packets = [
+            build_rtp(0, (r * count + i) & 0xFFFF, (r * count + i) * 160, 7, payload) for i in range(count)
+        ]
         cpu = time.process_time()
         for data in packets:
             session._datagram_received(data, source)
@@ -264,7 +290,7 @@ async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
     speech = ulaw_decode(speechlike_ulaw(2.0))
     cpu = time.process_time()
     for i in range(0, len(speech), 320):
-        det.feed(speech[i:i + 320])
+        det.feed(speech[i : i + 320])
     inband = (time.process_time() - cpu) / (len(speech) / 320) * 1e6
     quiet = bytes(320)
     cpu = time.process_time()
@@ -274,9 +300,11 @@ async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
     await session.close()
     sink.close()
     raw.close()
-    print(f"per packet (median of {repeats}): inbound {sorted(inbound)[repeats // 2]:.1f} us, "
-          f"outbound {sorted(outbound)[repeats // 2]:.1f} us of which the bare sendto syscall {syscall:.1f} us; "
-          f"in-band DTMF detection {inband:.1f} us per speech frame, {inband_quiet:.1f} us per quiet frame")
+    print(
+        f"per packet (median of {repeats}): inbound {sorted(inbound)[repeats // 2]:.1f} us, "
+        f"outbound {sorted(outbound)[repeats // 2]:.1f} us of which the bare sendto syscall {syscall:.1f} us; "
+        f"in-band DTMF detection {inband:.1f} us per speech frame, {inband_quiet:.1f} us per quiet frame"
+    )
 
 
 def main() -> None:
@@ -284,10 +312,15 @@ def main() -> None:
     ap.add_argument("--sizes", default="200,500,1000")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--inband", action="store_true", help="run in-band DTMF detection on every frame too")
-    ap.add_argument("--handler", action="store_true",
-                    help="frames to a callback per session instead of a reader task per session")
+    ap.add_argument(
+        "--handler",
+        action="store_true",
+        help="frames to a callback per session instead of a reader task per session",
+    )
     ap.add_argument("--cost", action="store_true", help="print the in-process CPU cost per packet first")
-    ap.add_argument("--timers", action="store_true", help="compare per-call timers with the shared pacer first")
+    ap.add_argument(
+        "--timers", action="store_true", help="compare per-call timers with the shared pacer first"
+    )
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -299,22 +332,30 @@ def main() -> None:
         uvloop.run(per_packet_cost())
     if args.timers:
         uvloop.run(compare_timers(max(int(x) for x in args.sizes.split(",")), min(args.seconds, 5.0)))
-    print(f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
-          f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}, "
-          f"frames read by {'a callback' if args.handler else 'one task per call'}")
-    print(f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
-          f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7}")
+    print(
+        f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
+        f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}, "
+        f"frames read by {'a callback' if args.handler else 'one task per call'}"
+    )
+    print(
+        f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
+        f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7}"
+    )
     for n in (int(x) for x in args.sizes.split(",")):
         r = uvloop.run(measure(n, args.seconds, args.inband, args.handler))
-        print(f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
-              f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
-              f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}% {100 * r['starved']:>6.0f}%",
-              flush=True)
+        print(
+            f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
+            f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
+            f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}% {100 * r['starved']:>6.0f}%",
+            flush=True,
+        )
         if r["latched"] != n or r["missed_ticks"]:
             print(f"       latched {r['latched']}/{n}, pacer missed ticks {r['missed_ticks']}")
     print("cpu%: the media process (100% = one core); ms/call-s: its CPU per call per second;")
     print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer);")
-    print("loss in/out: packets the sender sent that no session received / sessions sent that the sender missed;")
+    print(
+        "loss in/out: packets the sender sent that no session received / sessions sent that the sender missed;"
+    )
     print("starved: share of the time the media process was runnable but waited for a CPU (other load)")
 
 

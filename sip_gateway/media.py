@@ -144,7 +144,7 @@ class Playback:
         if codec is not self._codec:  # the codec changed by re-INVITE mid-playback
             self._codec = codec
             self._encoded = codec.encode(self.pcm)
-        chunk = self._encoded[self._offset:self._offset + FRAME_SAMPLES]
+        chunk = self._encoded[self._offset : self._offset + FRAME_SAMPLES]
         if not chunk:
             return None
         self._offset += len(chunk)
@@ -178,11 +178,20 @@ class _Protocol(asyncio.DatagramProtocol):
 class MediaSession:
     """One call's RTP stream. Create with ``await MediaSession.open(...)``."""
 
-    def __init__(self, pacer: Pacer, *, codec: G711 = PCMU, dtmf_payload_type: int | None = 101,
-                 remote: tuple[str, int] | None = None, symmetric: bool = True,
-                 inband_dtmf: bool | None = None, jitter_depth: int = 2, queue_frames: int = 500,
-                 relatch_after: float = 0.5,
-                 handler: Callable[[Frame | DtmfEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        pacer: Pacer,
+        *,
+        codec: G711 = PCMU,
+        dtmf_payload_type: int | None = 101,
+        remote: tuple[str, int] | None = None,
+        symmetric: bool = True,
+        inband_dtmf: bool | None = None,
+        jitter_depth: int = 2,
+        queue_frames: int = 500,
+        relatch_after: float = 0.5,
+        handler: Callable[[Frame | DtmfEvent], None] | None = None,
+    ) -> None:
         self.pacer = pacer
         self.codec = codec
         self.dtmf_payload_type = dtmf_payload_type
@@ -224,8 +233,14 @@ class MediaSession:
     # ---- life cycle -----------------------------------------------------
 
     @classmethod
-    async def open(cls, pacer: Pacer, ports: PortAllocator | None = None, host: str = "0.0.0.0",
-                   port: int | None = None, **options) -> MediaSession:
+    async def open(
+        cls,
+        pacer: Pacer,
+        ports: PortAllocator | None = None,
+        host: str = "0.0.0.0",
+        port: int | None = None,
+        **options,
+    ) -> MediaSession:
         """Bind a UDP port (``port``, or the next free even port of ``ports``) and start pacing."""
         session = cls(pacer, **options)
         loop = asyncio.get_running_loop()
@@ -242,7 +257,8 @@ class MediaSession:
                 candidate = 0
             try:
                 transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _Protocol(session), local_addr=(host, candidate))
+                    lambda: _Protocol(session), local_addr=(host, candidate)
+                )
                 break
             except OSError as exc:
                 if ports is not None and port is None:
@@ -293,8 +309,15 @@ class MediaSession:
         target = self._latched or self._remote
         return (target[0], target[1]) if target else None
 
-    def set_remote(self, address: str, port: int, *, codec: str | int | None = None,
-                   dtmf_payload_type: int | None = -1, sending: bool = True) -> None:
+    def set_remote(
+        self,
+        address: str,
+        port: int,
+        *,
+        codec: str | int | None = None,
+        dtmf_payload_type: int | None = -1,
+        sending: bool = True,
+    ) -> None:
         """Apply a (re-)negotiated description: target (a changed one drops the latch), codec,
         DTMF payload type (-1: unchanged, None: none), and whether to send (False on hold)."""
         if (address, port) != self._sdp_remote:
@@ -325,9 +348,13 @@ class MediaSession:
         address, port = remote.rtp_address
         te = remote.audio.telephone_event
         direction = remote.audio_direction
-        self.set_remote(address, port, codec=remote.codec.name,
-                        dtmf_payload_type=te.payload_type if te else None,
-                        sending=direction in ("sendrecv", "recvonly"))
+        self.set_remote(
+            address,
+            port,
+            codec=remote.codec.name,
+            dtmf_payload_type=te.payload_type if te else None,
+            sending=direction in ("sendrecv", "recvonly"),
+        )
 
     # ---- inbound --------------------------------------------------------
 
@@ -479,8 +506,9 @@ class MediaSession:
                 payload, marker = item
                 if marker:
                     self._dtmf_ts = timestamp  # all packets of one press carry its start time
-                data = build_rtp(self.dtmf_payload_type or 101, self._seq, self._dtmf_ts, self.ssrc,
-                                 payload, marker)
+                data = build_rtp(
+                    self.dtmf_payload_type or 101, self._seq, self._dtmf_ts, self.ssrc, payload, marker
+                )
                 return self._send(data, target, len(payload))
         payload = None
         while self._playbacks:

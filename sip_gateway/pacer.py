@@ -140,4 +140,3 @@ class Pacer:
 
     def lateness_ms(self, q: float) -> float:
         return self.send_lateness.quantile(q)
-

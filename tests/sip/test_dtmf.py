@@ -110,11 +110,13 @@ def detect(pcm: bytes, frame: int = 320) -> list:
     det = InbandDtmfDetector()
     out = []
     for i in range(0, len(pcm), frame):
-        out += det.feed(pcm[i:i + frame])
+        out += det.feed(pcm[i : i + frame])
     return out
 
 
-@pytest.mark.parametrize("codec", [(ulaw_encode, ulaw_decode), (alaw_encode, alaw_decode)], ids=["pcmu", "pcma"])
+@pytest.mark.parametrize(
+    "codec", [(ulaw_encode, ulaw_decode), (alaw_encode, alaw_decode)], ids=["pcmu", "pcma"]
+)
 def test_all_sixteen_keys_detected_through_g711_with_noise(codec):
     enc, dec = codec
     rng = np.random.default_rng(1)
@@ -151,7 +153,9 @@ def test_held_key_is_one_digit_and_short_blip_is_none():
 
 
 def test_detection_with_arbitrary_chunking():
-    sig = np.concatenate([np.zeros(333), dtmf_tone("6", 80), np.zeros(500), dtmf_tone("0", 80), np.zeros(500)])
+    sig = np.concatenate(
+        [np.zeros(333), dtmf_tone("6", 80), np.zeros(500), dtmf_tone("0", 80), np.zeros(500)]
+    )
     assert [e.digit for e in detect(to_pcm(sig), frame=2 * 37)] == ["6", "0"]
 
 
@@ -198,5 +202,5 @@ def test_tone_over_speech_is_still_found():
     start = len(sig) // 3
     tone = dtmf_tone("#", 100, amplitude=0.4)
     sig = np.concatenate([sig, np.zeros(RATE // 5)])
-    sig[start:start + len(tone)] = 0.1 * sig[start:start + len(tone)] + tone
+    sig[start : start + len(tone)] = 0.1 * sig[start : start + len(tone)] + tone
     assert [e.digit for e in detect(to_pcm(sig))] == ["#"]

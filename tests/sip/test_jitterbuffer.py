@@ -99,9 +99,9 @@ def test_shuffled_stream_with_drops_accounts_for_every_packet():
     sent = [s for i, s in enumerate(seqs) if i not in dropped]
     # local shuffles of distance <= 3
     for i in range(0, len(sent) - 4, 4):
-        block = sent[i:i + 4]
+        block = sent[i : i + 4]
         rng.shuffle(block)
-        sent[i:i + 4] = block
+        sent[i : i + 4] = block
     out = feed(jb, sent)
     out += jb.reset()
     assert out == [s for i, s in enumerate(seqs) if i not in dropped]

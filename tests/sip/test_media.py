@@ -85,13 +85,18 @@ async def collect(session: MediaSession, seconds: float) -> tuple[list[Frame], l
 
 async def pair(pacer: Pacer, codec=PCMU, **options) -> tuple[MediaSession, MediaSession]:
     a = await MediaSession.open(pacer, host="127.0.0.1", codec=codec, **options)
-    b = await MediaSession.open(pacer, host="127.0.0.1", codec=codec, remote=("127.0.0.1", a.local_port), **options)
+    b = await MediaSession.open(
+        pacer, host="127.0.0.1", codec=codec, remote=("127.0.0.1", a.local_port), **options
+    )
     a.set_remote("127.0.0.1", b.local_port)
     return a, b
 
 
-@pytest.mark.parametrize("codec, enc, dec", [(PCMU, ulaw_encode, ulaw_decode), (PCMA, alaw_encode, alaw_decode)],
-                         ids=["PCMU", "PCMA"])
+@pytest.mark.parametrize(
+    "codec, enc, dec",
+    [(PCMU, ulaw_encode, ulaw_decode), (PCMA, alaw_encode, alaw_decode)],
+    ids=["PCMU", "PCMA"],
+)
 def test_audio_arrives_decoded_equal(codec, enc, dec):
     async def main():
         pacer = Pacer()
@@ -112,7 +117,7 @@ def test_audio_arrives_decoded_equal(codec, enc, dec):
     at = received.find(expected)
     assert at >= 0 and at % 320 == 0
     # and within G.711's quantisation of the original: SNR well above 30 dB
-    got = np.frombuffer(received[at:at + len(pcm)], "<i2").astype(float)
+    got = np.frombuffer(received[at : at + len(pcm)], "<i2").astype(float)
     ref = np.frombuffer(pcm, "<i2").astype(float)
     assert 10 * np.log10((ref**2).sum() / ((ref - got) ** 2).sum()) > 30
     # timestamps advance 160 per frame, no loss
@@ -161,15 +166,18 @@ def test_symmetric_rtp_latches_to_the_real_source():
         await asyncio.sleep(0.2)
         before = len(sdp_target.received)
         for i in range(5):
-            nat_peer.transport.sendto(build_rtp(0, i, i * 160, 4242, b"\xff" * 160), ("127.0.0.1", s.local_port))
+            nat_peer.transport.sendto(
+                build_rtp(0, i, i * 160, 4242, b"\xff" * 160), ("127.0.0.1", s.local_port)
+            )
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.2)
         after_latch = len(sdp_target.received)
         # a third party (RTP injection) while the caller is talking is ignored
         intruder = await UdpPeer.open()
         for i in range(5):
-            nat_peer.transport.sendto(build_rtp(0, 5 + i, (5 + i) * 160, 4242, b"\xff" * 160),
-                                      ("127.0.0.1", s.local_port))
+            nat_peer.transport.sendto(
+                build_rtp(0, 5 + i, (5 + i) * 160, 4242, b"\xff" * 160), ("127.0.0.1", s.local_port)
+            )
             intruder.transport.sendto(build_rtp(0, 900 + i, 0, 1, b"\x00" * 160), ("127.0.0.1", s.local_port))
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.1)
@@ -315,9 +323,11 @@ def test_hold_stops_sending_and_resume_restarts():
 
 
 def offer(port: int, direction: str = "sendrecv", codecs: str = "8 0 101") -> str:
-    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
-            f"m=audio {port} RTP/AVP {codecs}\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
-            f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na={direction}\r\n")
+    return (
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        f"m=audio {port} RTP/AVP {codecs}\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+        f"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=ptime:20\r\na={direction}\r\n"
+    )
 
 
 def test_follows_sdp_codec_dtmf_type_and_hold():
@@ -428,17 +438,19 @@ def pcap_udp_payloads(path: Path) -> list[bytes]:
     out, offset = [], 24
     while offset + 16 <= len(data):
         incl = struct.unpack_from(endian + "I", data, offset + 8)[0]
-        frame = data[offset + 16:offset + 16 + incl]
+        frame = data[offset + 16 : offset + 16 + incl]
         offset += 16 + incl
         if frame[12:14] != b"\x08\x00" or frame[23] != 17:  # IPv4, UDP
             continue
         ihl = (frame[14] & 0x0F) * 4
-        out.append(frame[14 + ihl + 8:])
+        out.append(frame[14 + ihl + 8 :])
     return out
 
 
-needs_captures = pytest.mark.skipif(not (SIPP_PCAPS / "g711a.pcap").exists(),
-                                    reason="sipp's RTP captures not found (Debian package sip-tester)")
+needs_captures = pytest.mark.skipif(
+    not (SIPP_PCAPS / "g711a.pcap").exists(),
+    reason="sipp's RTP captures not found (Debian package sip-tester)",
+)
 
 
 async def replay(payloads: list[bytes], port: int) -> None:
@@ -593,12 +605,15 @@ def test_new_ssrc_mid_call_and_frame_handler():
         s = await MediaSession.open(pacer, host="127.0.0.1", handler=got.append)
         peer = await UdpPeer.open()
         for i in range(10):
-            peer.transport.sendto(build_rtp(0, 100 + i, i * 160, 1111, bytes([0x80 + i]) * 160),
-                                  ("127.0.0.1", s.local_port))
+            peer.transport.sendto(
+                build_rtp(0, 100 + i, i * 160, 1111, bytes([0x80 + i]) * 160), ("127.0.0.1", s.local_port)
+            )
             await asyncio.sleep(0.005)
         for i in range(10):
-            peer.transport.sendto(build_rtp(0, 50000 + i, 7 + i * 160, 2222, bytes([0x10 + i]) * 160),
-                                  ("127.0.0.1", s.local_port))
+            peer.transport.sendto(
+                build_rtp(0, 50000 + i, 7 + i * 160, 2222, bytes([0x10 + i]) * 160),
+                ("127.0.0.1", s.local_port),
+            )
             await asyncio.sleep(0.005)
         await asyncio.sleep(0.1)
         await s.close()
@@ -606,7 +621,9 @@ def test_new_ssrc_mid_call_and_frame_handler():
 
     got, stats = run(main())
     assert len(got) == 20 and all(isinstance(f, Frame) for f in got)
-    assert [f.pcm for f in got] == [PCMU.decode(bytes([b]) * 160) for b in [*range(0x80, 0x8A), *range(0x10, 0x1A)]]
+    assert [f.pcm for f in got] == [
+        PCMU.decode(bytes([b]) * 160) for b in [*range(0x80, 0x8A), *range(0x10, 0x1A)]
+    ]
     assert stats.lost == 0 and stats.packets_in == 20
 
 

@@ -11,8 +11,14 @@ from sip_gateway.rtp import RtpPacket, RtpParseError, build_rtp, parse_rtp
 
 
 def test_round_trip_plain_packet():
-    p = RtpPacket(payload_type=0, sequence=65535, timestamp=0xFFFFFFFF, ssrc=0x12345678,
-                  payload=b"\xff" * 160, marker=True)
+    p = RtpPacket(
+        payload_type=0,
+        sequence=65535,
+        timestamp=0xFFFFFFFF,
+        ssrc=0x12345678,
+        payload=b"\xff" * 160,
+        marker=True,
+    )
     data = p.to_bytes()
     assert len(data) == 12 + 160
     assert data[:2] == b"\x80\x80"
@@ -21,8 +27,16 @@ def test_round_trip_plain_packet():
 
 
 def test_csrc_extension_and_padding():
-    p = RtpPacket(payload_type=8, sequence=7, timestamp=1234, ssrc=99, payload=b"abc",
-                  csrcs=(1, 2, 3), extension=(0xBEDE, b"\x10\x01\x00\x00"), padding=5)
+    p = RtpPacket(
+        payload_type=8,
+        sequence=7,
+        timestamp=1234,
+        ssrc=99,
+        payload=b"abc",
+        csrcs=(1, 2, 3),
+        extension=(0xBEDE, b"\x10\x01\x00\x00"),
+        padding=5,
+    )
     data = p.to_bytes()
     assert data[0] == 0x80 | 0x20 | 0x10 | 3
     assert len(data) == 12 + 12 + 4 + 4 + 3 + 5
@@ -35,9 +49,15 @@ def test_csrc_extension_and_padding():
 
 def test_known_wire_bytes():
     # Hand-assembled: V=2, M=1, PT=101, seq=0x0102, ts=0x03040506, ssrc=0x0708090A, payload 4 bytes.
-    data = bytes.fromhex("80e5010203040506" "0708090a" "01 8a 03 20".replace(" ", ""))
+    data = bytes.fromhex("80e50102030405060708090a01 8a 03 20".replace(" ", ""))
     p = parse_rtp(data)
-    assert (p.payload_type, p.marker, p.sequence, p.timestamp, p.ssrc) == (101, True, 0x0102, 0x03040506, 0x0708090A)
+    assert (p.payload_type, p.marker, p.sequence, p.timestamp, p.ssrc) == (
+        101,
+        True,
+        0x0102,
+        0x03040506,
+        0x0708090A,
+    )
     assert p.payload == bytes.fromhex("018a0320")
 
 
