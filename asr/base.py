@@ -12,6 +12,13 @@ Expect = Literal["any", "speech", "yes_no", "digits"]
 EXPECT_VALUES: tuple[str, ...] = ("any", "speech", "yes_no", "digits")
 
 
+# What callers say for the closed expectations when the dialog passes no phrases of its own.
+DEFAULT_PHRASES: dict[str, tuple[str, ...]] = {
+    "yes_no": ("có", "không", "đúng", "sai", "đúng rồi", "không phải", "vâng", "dạ"),
+    "digits": ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín"),
+}
+
+
 class AsrError(RuntimeError):
     """A recogniser cannot be built or run (missing model, bad options, bad audio)."""
 
@@ -43,6 +50,10 @@ class Hints:
     phrases: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()
     expect: Expect = "any"
+
+    def vocabulary(self) -> tuple[str, ...]:
+        """Phrases to bias towards: the given ones, else the defaults of ``expect``."""
+        return self.phrases or DEFAULT_PHRASES.get(self.expect, ())
 
     def __post_init__(self) -> None:
         if self.expect not in EXPECT_VALUES:

@@ -138,10 +138,10 @@ class VoskEngine:
         """The phrase list for grammar mode (words unknown to the model dropped), or
         None for free decoding. ``[unk]`` is added when the model has it, so speech
         outside the list is not forced onto a listed phrase."""
-        if hints is None or not (hints.phrases or hints.candidates):
+        if hints is None or not (hints.vocabulary() or hints.candidates):
             return None
         phrases: dict[str, None] = {}
-        for phrase in (*hints.candidates, *hints.phrases):
+        for phrase in (*hints.candidates, *hints.vocabulary()):
             kept = [w for w in phrase.lower().split() if self.knows(w)]
             if kept:
                 phrases[" ".join(kept)] = None

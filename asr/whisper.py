@@ -28,8 +28,6 @@ from asr.text import collapse_repeats, compression_ratio, is_looping
 
 MODEL_RATE = 16000
 MAX_DIRECT_S = 30.0
-YES_NO_VI = ("có", "không", "đúng", "sai", "đúng rồi", "không phải", "vâng", "dạ")
-DIGITS_VI = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +127,9 @@ class WhisperEngine:
     # -- decoding -------------------------------------------------------------------------------
 
     def _prompt_words(self, hints: Hints, with_candidates: bool) -> str:
-        words = list(dict.fromkeys((*(hints.candidates if with_candidates else ()), *hints.phrases)))
-        if hints.expect == "yes_no" and not words:
-            words = list(YES_NO_VI)
-        elif hints.expect == "digits" and not words:
-            words = list(DIGITS_VI)
+        words = dict.fromkeys((*(hints.candidates if with_candidates else ()), *hints.phrases))
+        if not words:
+            words = dict.fromkeys(hints.vocabulary())
         return ", ".join(w.strip() for w in words if w.strip())
 
     def _prompt(self, hints: Hints, with_candidates: bool = True) -> list[int]:

@@ -35,3 +35,7 @@ def test_hints_validation():
         Hints(expect="maybe")
     with pytest.raises(TypeError):
         Hints(phrases="khai sinh")
+    assert "một" in Hints(expect="digits").vocabulary()
+    assert "không phải" in Hints(expect="yes_no").vocabulary()
+    assert Hints(phrases=("có",), expect="yes_no").vocabulary() == ("có",)
+    assert Hints().vocabulary() == ()
