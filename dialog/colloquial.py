@@ -43,6 +43,17 @@ _SYNONYMS: dict[str, str] = {
     "ubnd": "ủy ban nhân dân",
     "gplx": "giấy phép lái xe",
     "lý lịch tư pháp số": "lý lịch tư pháp",
+    # Southern wording
+    "sanh": "sinh",
+    "cà vẹt": "chứng nhận đăng ký xe",
+    "cà vẹt xe": "chứng nhận đăng ký xe",
+    "cất nhà": "xây nhà",
+    "lãnh lương": "lĩnh lương",
+    "lãnh tiền": "lĩnh tiền",
+    "lãnh thay": "lĩnh thay",
+    "lãnh trợ cấp": "lĩnh trợ cấp",
+    # "đăng kiểm" is what everyone calls the inspection the names call "kiểm định".
+    "đăng kiểm": "kiểm định",
 }
 
 # Function words: they carry no procedure meaning on either side, in what a
@@ -59,7 +70,7 @@ _FILLER_TEXT = (
     "chị anh em cô chú bác ông bà tôi tao mình bạn tớ cháu con mẹ ba bố chồng vợ "
     "hỏi xin muốn cần biết làm sao thế nào như không vậy đi rồi giùm giúp dùm giờ bây hiện nay "
     "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn thôi nghe coi xem "
-    "ra vô lên xuống tới đến hông hem hổng nhờ đây kìa ấy chứ nhưng nếu cái"
+    "ra vô lên xuống tới đến hông hem hổng nhờ đây kìa ấy chứ nhưng nếu cái mới"
 )
 # Not here although they are function words in speech: "lại", "trong", "ngoài", which
 # tell procedures apart ("đăng ký lại", "nước ngoài").

@@ -250,7 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     matcher = Matcher(records)
     report = evaluate(matcher, select(load_cases(args.cases), args.split))
     if args.json:
-        print(json.dumps({"records": len(matcher), "split": args.split, **report.summary()}, ensure_ascii=False))
+        print(
+            json.dumps({"records": len(matcher), "split": args.split, **report.summary()}, ensure_ascii=False)
+        )
     else:
         print(f"catalogue     {len(matcher)} records, split {args.split}")
         print(report.format(misses=args.misses))

@@ -75,6 +75,12 @@ CONTEXT_WORDS = 8
 # "nước"), and in at least GENERIC_RECORDS of them, does not name a procedure on its own.
 GENERIC_SHARE = 0.10
 GENERIC_RECORDS = 50
+# At least one word of a text must be heard this surely (unmarked counts), or its fit
+# is scaled by the surest reading.
+SURE_READING = 0.9
+# A word in at most this share of the records is a procedure's own word even inside a
+# question phrase ("vneid").
+RARE_SHARE = 0.01
 # Official names put the procedure first and who or where after a marker word ("cấp hộ
 # chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
 # head alone also matches, at this factor, so that a caller naming just the procedure
@@ -237,6 +243,7 @@ class Matcher:
         spelled_content = {
             strip_diacritics(k) for k, df in self._index.df.items() if df >= common and k not in STOPWORDS
         }
+        self._rare_idf = self._index.idf_at(max(RARE_SHARE * len(self._records), 1))
         self._generic_idf = self._index.idf_at(max(GENERIC_SHARE * len(self._records), GENERIC_RECORDS))
         self._unmarked_fillers = frozenset(strip_diacritics(w) for w in STOPWORDS) - spelled_content
 
@@ -261,7 +268,10 @@ class Matcher:
             filler = k in STOPWORDS or (unmarked and k in self._unmarked_fillers)
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
-            if filler or i in question:
+            # A one-word question phrase that is rare in the catalogue also names a
+            # procedure ("tài khoản vneid" asks for the VNeID account, not only online).
+            rare = question.get(i) == 1 and k in index and index.idf(k) >= self._rare_idf
+            if filler or (i in question and not rare):
                 out.append(_Position(alts, 0.0, k))
                 continue
             if k in index:
@@ -278,14 +288,16 @@ class Matcher:
             out.append(_Position(alts, weight, k))
         return _Query.build(out, self._index, self._text_postings)
 
-    def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
+    def _question_positions(self, words: list[str], unmarked: bool) -> dict[int, int]:
+        """Positions inside a question phrase -> length of the longest such phrase."""
         probe = [strip_diacritics(w) for w in words] if unmarked else words
         table = self._stripped_phrases if unmarked else self._phrases
-        hit: set[int] = set()
+        hit: dict[int, int] = {}
         for i, w in enumerate(probe):
             for phrase in table.get(w, ()):
                 if tuple(probe[i : i + len(phrase)]) == phrase:
-                    hit.update(range(i, i + len(phrase)))
+                    for j in range(i, i + len(phrase)):
+                        hit[j] = max(hit.get(j, 0), len(phrase))
         return hit
 
     # -- scoring ---------------------------------------------------------------------------
@@ -384,11 +396,15 @@ class Matcher:
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
-        return (
+        fit = (
             precision**PRECISION_EXP
             * recall ** (1.0 - PRECISION_EXP)
             * (1.0 - COHERENCE + COHERENCE * coherence)
         )
+        # A recogniser rarely garbles every word of a name: a text heard only through
+        # other readings ("hôm nay là thứ mấy" as "hôn thú") is weaker evidence.
+        surest = max(best_conf.values(), default=1.0)  # 1.0: nothing left to hear
+        return fit if surest >= SURE_READING else fit * surest
 
     def match(self, text: str, *, among: Collection[str] | None = None) -> MatchResult:
         """Match one utterance; ``among`` restricts the answer to these procedure codes."""
