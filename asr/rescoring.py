@@ -108,16 +108,18 @@ class PhraseScorer:
         import ctranslate2
 
         start_sequence = list(self._tok.sot_sequence) + [self._tok.no_timestamps]
-        out: list[float] = []
+        out = [-30.0] * len(items)  # a phrase with no tokens (only punctuation) scores lowest
+        todo = [i for i, (tokens, s, e) in enumerate(items) if tokens and e > s]
         enc = np.asarray(encoding)
-        for k in range(0, len(items), self._batch):
-            chunk = items[k: k + self._batch]
+        for k in range(0, len(todo), self._batch):
+            chunk = todo[k: k + self._batch]
             batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(enc, len(chunk), axis=0)))
-            results = self._model.align(batch, start_sequence, [t for t, _, _ in chunk],
+            results = self._model.align(batch, start_sequence, [items[i][0] for i in chunk],
                                         [num_frames] * len(chunk))
-            for res, (_, s, e) in zip(results, chunk, strict=True):
+            for res, i in zip(results, chunk, strict=True):
+                _, s, e = items[i]
                 probs = np.asarray(res.text_token_probs[s:e], dtype=np.float64)
-                out.append(float(np.mean(np.log(np.maximum(probs, 1e-9)))) if probs.size else -30.0)
+                out[i] = float(np.mean(np.log(np.maximum(probs, 1e-9))))
         return out
 
     def prior(self, phrases: Sequence[str]) -> list[float]:

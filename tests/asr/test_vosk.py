@@ -12,6 +12,8 @@ from asr.audio import silence
 from asr.base import AsrError, Engine, Hints, Recognizer, create_engine
 from tests.asr.speech import synthesize
 
+pytestmark = pytest.mark.slow  # real models: seconds per test
+
 WORDS = ("안녕하세요", "감사합니다", "사랑", "학교", "네", "아니요")
 
 
