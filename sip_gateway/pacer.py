@@ -94,6 +94,8 @@ class Pacer:
 
     def discard(self, session: Paced) -> None:
         self._sessions.pop(session, None)
+        if not self._sessions:
+            self.stop()  # no wake-ups while idle; the next add starts a fresh grid
 
     def start(self) -> None:
         if self._handle is not None:
