@@ -49,6 +49,8 @@ class Input:
 
 
 class CallSession:
+    GAP_S = 0.7  # no packet for this long ends the caller's turn, like trailing silence
+
     def __init__(
         self,
         call: Call,
@@ -122,7 +124,19 @@ class CallSession:
 
     # ---- media → inputs -----------------------------------------------------
     async def _read_media(self) -> None:
-        async for item in self.media:
+        while True:
+            try:
+                item = await asyncio.wait_for(self.media.receive(), timeout=self.GAP_S)
+            except TimeoutError:
+                # No RTP at all (a peer that sends nothing during silence, DTX, a pcap that ended):
+                # the caller's turn ends on the gap just as it would on silent frames.
+                if self.vad.in_speech and time.monotonic() - self._last_packet >= self.GAP_S:
+                    ev = self.vad.flush()
+                    if ev is not None and ev.kind == "speech_end":
+                        self._utterance(ev)
+                continue
+            if item is None:
+                return
             self._last_packet = time.monotonic()
             if isinstance(item, DtmfEvent):
                 self._barge_in()
@@ -135,9 +149,11 @@ class CallSession:
                         self._barge_in()
                     self._publish("speech_start", barge_in=ev.barge_in)
                 elif ev.kind == "speech_end":
-                    self._publish("speech_end", seconds=round(len(ev.audio) / 2 / SAMPLE_RATE, 2))
-                    self.inputs.put_nowait(Input("speech", pcm=ev.audio, ended_at=time.monotonic(),
-                                                 barge_in=ev.barge_in))
+                    self._utterance(ev)
+
+    def _utterance(self, ev) -> None:
+        self._publish("speech_end", seconds=round(len(ev.audio) / 2 / SAMPLE_RATE, 2))
+        self.inputs.put_nowait(Input("speech", pcm=ev.audio, ended_at=time.monotonic(), barge_in=ev.barge_in))
 
     def _barge_in(self) -> None:
         if self.media.playing:
@@ -226,12 +242,14 @@ class CallSession:
             self.cause = "no_operator"
             return
         self._publish("transfer", target=self.operator_uri)
+        # Set first: on success the call ends inside transfer(), and the hang-up watcher may
+        # cancel this task before transfer() returns.
+        self.transferred_to = self.operator_uri
         accepted = await self.call.transfer(self.operator_uri)
         if accepted:
             self.cause = "transferred"
-            self.transferred_to = self.operator_uri
         else:
-            self.cause = "transfer_failed"
+            self.cause, self.transferred_to = "transfer_failed", ""
 
     # ---- helpers -------------------------------------------------------------
     def _hints(self, turn: Turn) -> Hints:
@@ -261,13 +279,3 @@ class CallSession:
 
 class _CallerGone(Exception):
     """The caller hung up or vanished; the message is the hangup cause."""
-
-
-def outcome_of(manager: DialogManager, cause: str) -> str:
-    if cause == "transferred":
-        return "transferred"
-    if any(e.decision == "answer" and e.procedure_code for e in manager.events):
-        return "answered"
-    if cause in ("remote_bye", "rtp_timeout", "cancelled") and len(manager.events) <= 1:
-        return "abandoned"
-    return "unresolved"

@@ -55,6 +55,28 @@ class TurnRow(Base):
     call: Mapped[CallRow] = relationship(back_populates="turns")
 
 
+# Dialog states in which the caller is hearing about a procedure: it has been answered.
+ANSWERED_STATES = frozenset({"offer", "reading"})
+
+
+def answered(event: dict) -> str | None:
+    """The procedure a turn answered (its summary, a topic, steps or documents), if any."""
+    code = event.get("procedure_code")
+    return code if code and event.get("state_after") in ANSWERED_STATES else None
+
+
+def call_outcome(events, cause: str) -> str:
+    """answered (a procedure was answered, no operator), transferred, abandoned (the caller
+    left during the greeting), or unresolved. `events` are the dialog's TurnEvents."""
+    if cause == "transferred" or any(e.action == "transfer" for e in events) and cause != "no_operator":
+        return "transferred"
+    if any(answered(e.to_dict()) for e in events):
+        return "answered"
+    if cause in ("remote_bye", "rtp_timeout", "cancelled") and len(events) <= 1:
+        return "abandoned"
+    return "unresolved"
+
+
 def hash_caller(number: str, key: bytes) -> str:
     """Keyed hash: the same caller is recognisable across calls, the number is not recoverable."""
     return hmac.new(key, number.encode("utf-8"), hashlib.sha256).hexdigest() if number else ""
@@ -112,8 +134,9 @@ class CallRecords:
             if row is None:
                 return
             s.add(TurnRow(call_id=call_id, **{k: getattr(turn, k) for k in TurnRecord.__slots__}))
-            if turn.procedure_code and turn.decision == "answer" and turn.procedure_code not in (row.procedures or []):
-                row.procedures = [*(row.procedures or []), turn.procedure_code]
+            code = answered(turn.event)
+            if code and code not in (row.procedures or []):
+                row.procedures = [*(row.procedures or []), code]
 
     def end(self, call_id: str, *, cause: str, outcome: str, transfer_target: str = "") -> None:
         with self._sessions.begin() as s:

@@ -260,6 +260,95 @@ def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ---- test caller ---------------------------------------------------------
+class _StepAction(argparse.Action):
+    """--say and --digits keep their order on the command line."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .caller import Step
+
+        steps = getattr(namespace, "steps", None) or []
+        steps.append(Step("say" if option_string == "--say" else "digits", values))
+        namespace.steps = steps
+
+
+def cmd_call(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .caller import place_call
+
+    target = args.target or f"sip:hotline@127.0.0.1:{settings.sip_port}"
+    if not target.startswith("sip:"):
+        print("hotline call: --target must be a sip: URI, e.g. sip:127.0.0.1:5060", file=sys.stderr)
+        return 2
+    steps = getattr(args, "steps", None) or []
+    result = asyncio.run(place_call(target, steps, local_host=args.local_host))
+    if args.record and result.received_audio:
+        from tts.audio import write_wav
+        from tts.base import Audio
+
+        Path(args.record).write_bytes(write_wav(Audio(result.received_audio, 8000)))
+    events = _call_events(args, settings, result.call_id) if result.connected and not args.no_events else []
+    if args.json:
+        _print_json({**result.to_dict(), "events": events})
+        return 0 if result.connected else 1
+    if not result.connected:
+        print(f"call failed: {result.failure}", file=sys.stderr)
+        return 1
+    for ev in events:
+        if ev.get("type") == "turn":
+            if ev.get("heard") or ev.get("digits"):
+                print(f"caller:  {ev.get('heard') or '[phím ' + ev.get('digits', '') + ']'}")
+            print(f"hotline: {ev.get('reply', '')}  [{ev.get('decision')}"
+                  f"{' ' + ev['procedure_code'] if ev.get('procedure_code') else ''}]")
+        elif ev.get("type") == "ended":
+            print(f"(call ended: {ev.get('cause')}, {ev.get('outcome')})")
+    if not events:
+        print(f"connected in {result.setup_s:.3f} s, heard {len(result.prompts)} prompts "
+              f"({len(result.received_audio) / 16000:.1f} s of audio)")
+    if args.record:
+        print(f"recorded what the caller heard to {args.record}")
+    return 0
+
+
+def _call_events(args: argparse.Namespace, settings: Settings, call_id: str) -> list[dict]:
+    """The call's event stream from the hotline's HTTP API (history, since the call is over)."""
+    import httpx
+
+    url = (args.http or f"http://127.0.0.1:{settings.http_port}") + f"/api/v1/calls/{call_id}/events"
+    token = args.token or settings.admin_token
+    revoke = None
+    if not token and not args.http:
+        # A local server shares our database: a short-lived viewer token, removed afterwards.
+        svc = _services(settings, seed=False)
+        try:
+            from datetime import timedelta
+
+            name = f"hotline-call-{call_id[:12]}"
+            token = svc.accounts.create_token(name, "viewer", ttl=timedelta(minutes=10))
+            revoke = (svc, name)
+        except Exception:
+            svc.close()
+            raise
+    events: list[dict] = []
+    try:
+        with httpx.stream("GET", url, params={"wait": 5}, headers={"Authorization": f"Bearer {token}"},
+                          timeout=30) as resp:
+            if resp.status_code != 200:
+                print(f"(no event stream: HTTP {resp.status_code})", file=sys.stderr)
+                return []
+            for line in resp.iter_lines():
+                if line.startswith("data: ") and line != "data: {}":
+                    events.append(json.loads(line[6:]))
+    except httpx.HTTPError as exc:
+        print(f"(no event stream from {url}: {exc})", file=sys.stderr)
+    finally:
+        if revoke:
+            revoke[0].accounts.revoke_token(revoke[1])
+            revoke[0].close()
+    return events
+
+
 # ---- server --------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
@@ -323,6 +412,18 @@ def build_parser() -> argparse.ArgumentParser:
     say.add_argument("--pitch", type=int, default=50)
     say.add_argument("--sample-rate", type=int, default=8000, choices=[8000, 16000, 22050])
     say.set_defaults(func=cmd_say)
+
+    call = sub.add_parser("call", help="place a real SIP test call: speak, press keys, print the conversation")
+    call.add_argument("--target", help="sip:HOST:PORT (default: the local hotline)")
+    call.add_argument("--say", action=_StepAction, metavar="TEXT", help="speak this (TTS over RTP); repeatable")
+    call.add_argument("--digits", action=_StepAction, metavar="KEYS", help="press keys (RFC 4733); repeatable")
+    call.add_argument("--record", metavar="FILE.wav", help="save what the caller heard")
+    call.add_argument("--json", action="store_true")
+    call.add_argument("--http", help="the hotline's HTTP base URL for its event stream (default: local)")
+    call.add_argument("--token", help="bearer token for the event stream (default: a temporary local one)")
+    call.add_argument("--no-events", action="store_true", help="do not read the event stream (foreign targets)")
+    call.add_argument("--local-host", default="127.0.0.1", help="address to send and receive from")
+    call.set_defaults(func=cmd_call, steps=[])
 
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     tc = tok.add_parser("create", help="create a token and print it (shown once)")

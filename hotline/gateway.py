@@ -19,9 +19,9 @@ from sip_gateway.useragent import UserAgent
 from tts.cache import AnswerAudioCache
 
 from .brain import Brain
-from .call import CallLimits, CallSession, outcome_of
+from .call import CallLimits, CallSession
 from .callevents import CallEventBus
-from .callrecords import BackgroundCallRecords, hash_caller
+from .callrecords import BackgroundCallRecords, call_outcome, hash_caller
 from .config import Settings
 from .metrics import Metrics
 from .voice import PromptAudio, Recognition
@@ -126,7 +126,7 @@ class Gateway:
                 self.sessions[call.call_id] = session
                 await session.run()
                 cause = session.cause
-                outcome = outcome_of(session.manager, cause)
+                outcome = call_outcome(session.manager.events, cause)
             except Exception as exc:  # one broken call must not affect the others
                 if session is not None:
                     log.exception("call %s failed", call.call_id)

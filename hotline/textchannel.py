@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from dialog.manager import DialogManager, Turn
 
 from .brain import Brain, Snapshot
-from .callrecords import CallRecords, TurnRecord
+from .callrecords import CallRecords, TurnRecord, call_outcome
 
 
 def ask(snapshot: Snapshot, text: str, *, operator_available: bool = False) -> dict:
@@ -105,7 +105,7 @@ class SessionRegistry:
 
     def _end(self, sid: str, session: _Session, cause: str) -> None:
         if self._records:
-            self._records.end(sid, cause=cause, outcome=call_outcome(session.manager, cause))
+            self._records.end(sid, cause=cause, outcome=call_outcome(session.manager.events, cause))
 
     def __len__(self) -> int:
         return len(self._sessions)
@@ -114,12 +114,3 @@ class SessionRegistry:
         cutoff = time.monotonic() - self._idle_s
         for sid in [k for k, s in self._sessions.items() if s.touched < cutoff]:
             self._end(sid, self._sessions.pop(sid), "idle_timeout")
-
-
-def call_outcome(manager: DialogManager, cause: str) -> str:
-    """answered (a procedure was answered, no operator), transferred, or unresolved."""
-    if cause == "transfer" or any(e.action == "transfer" for e in manager.events):
-        return "transferred"
-    if any(e.decision == "answer" and e.procedure_code for e in manager.events):
-        return "answered"
-    return "unresolved"
