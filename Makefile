@@ -2,26 +2,34 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install -q --disable-pip-version-check
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install install-test lint bench clean
 
 run: install
 	$(BIN)/hotline serve
 
-test: install
+test: install-test
 	$(BIN)/ruff check .
-	@# pytest exits 5 when it collects no test: that is a failure here, not a pass.
+	@# pytest exits 5 when it collects no test: a failure here, never a silent pass.
 	$(BIN)/pytest
 
-install: $(STAMP)
+install: $(VENV)/.installed
 
-$(STAMP): requirements.lock pyproject.toml scripts/install-system-deps.sh
-	bash scripts/install-system-deps.sh
+$(VENV)/.installed: requirements.lock pyproject.toml scripts/install-system-deps.sh
+	bash scripts/install-system-deps.sh run
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
-	touch $(STAMP)
+	$(PIP) -r requirements.lock
+	$(PIP) --no-deps -e .
+	touch $@
+
+# Tests also need PostgreSQL, sipp, Chromium and the optional Coqui engine.
+install-test: $(VENV)/.installed-test
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-coqui.lock
+	bash scripts/install-system-deps.sh test
+	$(PIP) -c requirements.lock -r requirements-coqui.lock
+	touch $@
 
 lint: install
 	$(BIN)/ruff check .

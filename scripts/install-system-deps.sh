@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Debian packages the hotline and its test suite need. Idempotent: installs only what is missing.
-#   espeak-ng      Vietnamese TTS (the CLI; the library also ships in the espeakng-loader wheel)
-#   postgresql     the test suite runs the store against a real PostgreSQL server on loopback
-#   sip-tester     sipp, the SIP peer of the gateway tests and load tests
-#   sox            audio conversions in tests and benchmarks
+# Debian packages the hotline needs. Idempotent: installs only what is missing.
+#   usage: install-system-deps.sh [run|test]      (default: run)
+# run:  espeak-ng   Vietnamese TTS command (the library itself ships in the espeakng-loader wheel)
+#       sox         audio conversions
+# test: + postgresql   the store is tested against a real PostgreSQL server on loopback
+#       + sip-tester   sipp, a real SIP peer for the gateway and end-to-end tests
+#       + chromium     headless browser for the staff-console tests (driven by Playwright)
 set -euo pipefail
 
-PACKAGES=(espeak-ng postgresql sip-tester sox)
+PACKAGES=(espeak-ng sox)
+if [ "${1:-run}" = "test" ]; then
+    PACKAGES+=(postgresql sip-tester chromium)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -23,5 +28,4 @@ fi
 echo "install-system-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# The postgresql package would start a cluster service; the tests start their own server.
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
