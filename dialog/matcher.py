@@ -20,6 +20,18 @@ Scoring (all over syllable keys, see ``dialog.index``):
   fit = P^0.4 * R^0.6 * (0.85 + 0.15 * C); a record scores its best text.
   A caller who adds nothing distinctive ("khai sinh") fits the plain procedure
   better than "khai sinh có yếu tố nước ngoài", whose extra words go unheard.
+  - One heard syllable explains one word of the text, and a text word is explained
+    by one heard word (or that word said again): "đăng" cannot be both "đăng" and a
+    misheard "vắng". A catalogue word read as another keeps its own weight in P.
+  - Beyond CONTEXT_WORDS content words (a long story around the request), what a
+    text leaves unexplained counts proportionally less.
+  - A text heard only through uncertain readings (no reading >= SURE_READING) is
+    scaled by its surest one: "hôm nay là thứ mấy" is not "hôn thú".
+* Utterances that name nothing get no candidates at all: only fillers, question
+  words and call control ("khi nào có kết quả", "nghe tiếp", "bấm hai"), or, in a
+  large catalogue, only words most procedures share ("đăng ký", "cấp lại giấy").
+  The same holds for ``among``: with no content word of an offered procedure there
+  is no choice.
 * Candidates come from a shortlist: postings of every reading, one numpy
   bincount per utterance, then the exact fit on the best SHORTLIST texts.
 * Records that say the same thing (one name at cấp xã, tỉnh and trung ương) are
@@ -28,8 +40,8 @@ Scoring (all over syllable keys, see ``dialog.index``):
 
 The score is the fit, 0..1. Measured on the labelled caller phrasings
 (``python -m dialog.evaluation``, national catalogue + seed), the share of
-utterances whose best candidate is right, by best score: >= 0.85: 99 %;
-0.70-0.85: 87 %; 0.55-0.70: 78 %; 0.45-0.55: about 1 in 4; below 0.45: none
+utterances whose best candidate is right, by best score: >= 0.85: 98 %;
+0.70-0.85: 89 %; 0.55-0.70: 69 %; 0.45-0.55: about 2 in 5; below 0.45: none
 (mostly out of scope). Hence the decisions (constants below):
 
 * ``no_match``: best score < NO_MATCH_BELOW;
@@ -78,9 +90,6 @@ GENERIC_RECORDS = 50
 # At least one word of a text must be heard this surely (unmarked counts), or its fit
 # is scaled by the surest reading.
 SURE_READING = 0.9
-# A word in at most this share of the records is a procedure's own word even inside a
-# question phrase ("vneid").
-RARE_SHARE = 0.01
 # Official names put the procedure first and who or where after a marker word ("cấp hộ
 # chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
 # head alone also matches, at this factor, so that a caller naming just the procedure
@@ -243,7 +252,6 @@ class Matcher:
         spelled_content = {
             strip_diacritics(k) for k, df in self._index.df.items() if df >= common and k not in STOPWORDS
         }
-        self._rare_idf = self._index.idf_at(max(RARE_SHARE * len(self._records), 1))
         self._generic_idf = self._index.idf_at(max(GENERIC_SHARE * len(self._records), GENERIC_RECORDS))
         self._unmarked_fillers = frozenset(strip_diacritics(w) for w in STOPWORDS) - spelled_content
 
@@ -268,10 +276,7 @@ class Matcher:
             filler = k in STOPWORDS or (unmarked and k in self._unmarked_fillers)
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
-            # A one-word question phrase that is rare in the catalogue also names a
-            # procedure ("tài khoản vneid" asks for the VNeID account, not only online).
-            rare = question.get(i) == 1 and k in index and index.idf(k) >= self._rare_idf
-            if filler or (i in question and not rare):
+            if filler or i in question:
                 out.append(_Position(alts, 0.0, k))
                 continue
             if k in index:
@@ -288,16 +293,14 @@ class Matcher:
             out.append(_Position(alts, weight, k))
         return _Query.build(out, self._index, self._text_postings)
 
-    def _question_positions(self, words: list[str], unmarked: bool) -> dict[int, int]:
-        """Positions inside a question phrase -> length of the longest such phrase."""
+    def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
         probe = [strip_diacritics(w) for w in words] if unmarked else words
         table = self._stripped_phrases if unmarked else self._phrases
-        hit: dict[int, int] = {}
+        hit: set[int] = set()
         for i, w in enumerate(probe):
             for phrase in table.get(w, ()):
                 if tuple(probe[i : i + len(phrase)]) == phrase:
-                    for j in range(i, i + len(phrase)):
-                        hit[j] = max(hit.get(j, 0), len(phrase))
+                    hit.update(range(i, i + len(phrase)))
         return hit
 
     # -- scoring ---------------------------------------------------------------------------
@@ -333,13 +336,11 @@ class Matcher:
         # Pairs of the text's words heard side by side: coherence, and the only way a
         # filler or question word counts ("con" in "nhận con nuôi", "chú" in "thường
         # chú", but not "mất" in "hộ chiếu mất bao lâu").
-        pair_num = pair_den = 0.0
+        pairs: list[tuple[str, str, float, bool]] = []
         for a, b in self._pairs[t]:
             ha, hb = heard.get(a), heard.get(b)
             if not ha or not hb or a in ignore or b in ignore:
                 continue
-            w = idf(a) + idf(b)
-            pair_den += w
             after = {i: c for i, c in hb}
             adjacent = False
             for i, ca in ha:
@@ -351,17 +352,17 @@ class Matcher:
                     links.append((ca * content[a], a, i, ca))
                 if b in content:
                     links.append((cb * content[b], b, i + 1, cb))
-            if adjacent:
-                pair_num += w
+            pairs.append((a, b, idf(a) + idf(b), adjacent))
         # One heard syllable stands for one word of the text, and one text word for one
         # heard word (said again is fine): "đăng" is "đăng" or a misheard "vắng", not
-        # both, and "lai" is not "lái" once "lái xe" was heard. Best links first.
+        # both, and "lai" is not "lái" once "lái xe" was heard. Surest readings first,
+        # then the heavier word.
         best_conf: dict[str, float] = {}
         claimed: dict[str, str] = {}
         pos_best: dict[int, tuple[float, str]] = {}
         used: set[int] = set()
         positions = q.positions
-        links.sort(reverse=True)
+        links.sort(key=lambda link: (link[3], link[0]), reverse=True)
         for _, key, i, conf in links:
             if i in used or claimed.get(key, positions[i].word) != positions[i].word:
                 continue
@@ -395,6 +396,13 @@ class Matcher:
         recall = got / mass if mass > 0 else 1.0
         if recall <= 0.0 or precision <= 0.0:
             return 0.0
+        # Coherence over the pairs whose content words both stand explained.
+        pair_num = pair_den = 0.0
+        for a, b, w, adjacent in pairs:
+            if (a in content and a not in best_conf) or (b in content and b not in best_conf):
+                continue
+            pair_den += w
+            pair_num += w * adjacent
         coherence = pair_num / pair_den if pair_den > 0 else 1.0
         fit = (
             precision**PRECISION_EXP

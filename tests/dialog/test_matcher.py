@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from dialog.evaluation import DEFAULT_CASES, Case, build_catalogue, evaluate, load_cases
+from dialog.evaluation import DEFAULT_CASES, Case, build_catalogue, evaluate, load_cases, select
 from dialog.matcher import (
     ANSWER_AT,
     NO_MATCH_BELOW,
@@ -349,18 +349,26 @@ def test_full_catalogue_rejects_out_of_scope(national: Matcher, text: str) -> No
     assert national.match(text).action == "no_match"
 
 
-def test_full_catalogue_evaluation_floor(national_records: list[ProcedureRecord]) -> None:
+@pytest.fixture(scope="module")
+def full(national_records: list[ProcedureRecord]) -> Matcher:
+    """The national catalogue with the seed's curated records in place of their imports."""
+    records = {r.code: r for r in national_records} | {r.code: r for r in load_seed()}
+    return Matcher(records.values())
+
+
+def test_full_catalogue_evaluation_floor(full: Matcher) -> None:
     """Regression floor on the labelled caller phrasings (figures in the closing note)."""
     if not DEFAULT_CASES.exists():
         pytest.skip(f"evaluation set not found at {DEFAULT_CASES}")
-    records = {r.code: r for r in national_records} | {r.code: r for r in load_seed()}
-    matcher = Matcher(records.values())
+    matcher = full
     report = evaluate(matcher, load_cases(DEFAULT_CASES))
     assert report.in_scope > 300 and report.out_of_scope > 50
-    # measured 91.0 % / 95.8 % / 95.6 % (the set and the seed keep growing: some slack)
-    assert report.top1_accuracy >= 0.86, report.format()
-    assert report.top3_recall >= 0.92, report.format()
-    assert report.rejection_rate >= 0.88, report.format()
+    # measured 92.4 % / 96.8 % / 94.7 % over both halves; held-out test half 90.8 % top-1, 98.2 % rejected
+    assert report.top1_accuracy >= 0.91, report.format()
+    assert report.top3_recall >= 0.95, report.format()
+    assert report.rejection_rate >= 0.92, report.format()
+    test = evaluate(matcher, select(load_cases(DEFAULT_CASES), "test"))
+    assert test.top1_accuracy >= 0.89 and test.rejection_rate >= 0.95, test.format()
 
 
 @pytest.mark.parametrize("text", ["!!!", "😀😀", "123 456", "a", "đ", "\u0301\u0300", "ΑΒΓ ñ ü"])
@@ -403,3 +411,59 @@ def test_offered_lists_the_close_candidates() -> None:
     )
     assert [c.code for c in offered(result)] == ["a", "b", "c"]
     assert offered(MatchResult("no_match", [], None, "")) == []
+
+
+# --- words that name no procedure ----------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["khi nào có kết quả", "bao nhiêu tiền", "nghe tiếp", "dạ vâng"])
+def test_among_needs_a_content_word(matcher: Matcher, text: str) -> None:
+    """A question or a filler while procedures are offered chooses none of them."""
+    result = matcher.match(text, among=[KHAI_SINH, KHAI_SINH_NN])
+    assert result.action == "no_match" and result.candidates == []
+
+
+@pytest.mark.parametrize("text", ["nghe tiếp", "nói lại", "quay lại", "bấm hai", "tiếp đi", "thôi khỏi"])
+def test_call_control_gives_no_candidates(national: Matcher, text: str) -> None:
+    # "tiếp" and "lại" are words of procedure names ("tiếp tục kinh doanh", "cấp lại").
+    result = national.match(text)
+    assert result.action == "no_match" and result.candidates == [], result
+
+
+@pytest.mark.parametrize("text", ["đăng ký", "cấp lại giấy", "làm giấy", "đăng ký lại"])
+def test_only_shared_words_give_no_candidates(national: Matcher, text: str) -> None:
+    result = national.match(text)
+    assert result.action == "no_match" and result.candidates == [], result
+
+
+def test_call_control_words_still_count_inside_a_request(matcher: Matcher) -> None:
+    assert _top(matcher.match("đăng ký lại khai sinh")) == KHAI_SINH_LAI
+
+
+def test_one_heard_word_explains_one_word_of_a_name() -> None:
+    # "đăng" also reads as a misheard "vắng"; it must not count for both words.
+    names = {"1.000001": "Đăng ký tạm vắng", "1.000002": "Đăng ký tạm hoãn"}
+    m = Matcher([ProcedureRecord(code=c, name=n, levels=["xã"]) for c, n in names.items()])
+    scores = {c.code: c.score for c in m.match("đăng ký tạm").candidates}
+    assert scores["1.000001"] == pytest.approx(scores["1.000002"])
+
+
+def test_a_name_heard_only_through_misreadings_is_weak(full: Matcher) -> None:
+    # "hôm" ~ "hôn", "thứ" ~ "thú": no word of the alias "hôn thú" heard as such.
+    assert full.match("hôm qua thứ mấy").action == "no_match"
+    assert _top(full.match("làm hôn thú")) == KET_HON
+
+
+def test_southern_words_map_to_official_ones(full: Matcher) -> None:
+    assert _top(full.match("khai sanh cho con")) == KHAI_SINH
+    assert _top(full.match("đổi cà vẹt xe")) == "1.013079"  # Đổi chứng nhận đăng ký xe
+    assert _top(full.match("đi đăng kiểm xe ô tô")) in {"1.005103", "1.013089"}
+
+
+def test_a_long_story_around_the_request_is_still_understood(matcher: Matcher) -> None:
+    story = (
+        "dạ chị ơi nhà em ở dưới quê xa lắm hôm trước em đi làm ở thành phố mới về "
+        "vợ em mới sinh em bé được một tuần giờ em muốn đăng ký khai sinh cho cháu"
+    )
+    result = matcher.match(story)
+    assert _top(result) == KHAI_SINH and result.action != "no_match"
