@@ -219,13 +219,14 @@ class Matcher:
             self._texts_of[text.record].append(t)
         # Per text: its content words with their weights, and its adjacent word pairs.
         self._content: list[dict[str, float]] = []
-        self._pairs: list[frozenset[tuple[str, str]]] = []
+        self._pairs: list[tuple[tuple[str, str, float], ...]] = []  # (a, b, IDF of both)
         for text in texts:
             keys = [k for k in text.keys if k not in FUNCTION_WORDS]
             # Caller fillers ("làm", "cho con") are not what identifies a procedure, even
             # inside a staff alias ("làm khai sinh cho con"): they weigh nothing here either.
             self._content.append({k: self._index.idf(k) for k in keys if k not in STOPWORDS})
-            self._pairs.append(frozenset(zip(keys, keys[1:], strict=False)))
+            pairs = dict.fromkeys(zip(keys, keys[1:], strict=False))
+            self._pairs.append(tuple((a, b, self._index.idf(a) + self._index.idf(b)) for a, b in pairs))
         self._vocab = [
             frozenset(content) | keywords[text.record]
             for content, text in zip(self._content, texts, strict=True)
@@ -337,7 +338,7 @@ class Matcher:
         # filler or question word counts ("con" in "nhận con nuôi", "chú" in "thường
         # chú", but not "mất" in "hộ chiếu mất bao lâu").
         pairs: list[tuple[str, str, float, bool]] = []
-        for a, b in self._pairs[t]:
+        for a, b, pair_w in self._pairs[t]:
             ha, hb = heard.get(a), heard.get(b)
             if not ha or not hb or a in ignore or b in ignore:
                 continue
@@ -352,7 +353,7 @@ class Matcher:
                     links.append((ca * content[a], a, i, ca))
                 if b in content:
                     links.append((cb * content[b], b, i + 1, cb))
-            pairs.append((a, b, idf(a) + idf(b), adjacent))
+            pairs.append((a, b, pair_w, adjacent))
         # One heard syllable stands for one word of the text, and one text word for one
         # heard word (said again is fine): "đăng" is "đăng" or a misheard "vắng", not
         # both, and "lai" is not "lái" once "lái xe" was heard. Surest readings first,
