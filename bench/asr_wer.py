@@ -93,6 +93,7 @@ def main() -> int:
     ap.add_argument("--fosd", type=int, default=30, help="FOSD clips (of 348)")
     ap.add_argument("--keywords", type=int, default=3, help="clips per keyword (of 10)")
     ap.add_argument("--threads", type=int, default=0, help="whisper CPU threads (0: per core, max 4)")
+    ap.add_argument("--compute-type", default="int8", help="whisper CTranslate2 compute type (int8, float32)")
     ap.add_argument("--no-vosk", action="store_true", help="skip the Vosk mechanics figures")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
@@ -102,9 +103,9 @@ def main() -> int:
         return 2
     sets = load_sets(speech, args.fosd, args.keywords)
     rss0 = rss_mb()
-    options = {"cpu_threads": args.threads} if args.engine == "whisper" else {}
+    options = {"cpu_threads": args.threads, "compute_type": args.compute_type} if args.engine == "whisper" else {}
     engines = {rate: create_engine(args.engine, args.model, sample_rate=rate, **options) for rate in (16000, 8000)}
-    print(f"engine {args.engine} ({args.model or 'embedded default'}); RSS {rss0:.0f} MB before load, "
+    print(f"engine {args.engine} ({args.model or 'embedded default'}, {args.compute_type}); RSS {rss0:.0f} MB before load, "
           f"{rss_mb():.0f} MB with two engines (16 kHz and 8 kHz) loaded")
     print(f"{'set':11} {'line':9} {'n':>3} {'audio s':>7} {'WER':>6} {'CER':>6} {'lat p50':>8} {'p90':>6} "
           f"{'streams/core':>12}")
