@@ -155,9 +155,24 @@ def main() -> int:
         print(f"keywords8k {line}: closed set of {len(keyword_words)} candidates: top-1 {correct}/{n}, "
               f"top-3 {top3}/{n}, latency p50 {statistics.median(lat):.2f}s")
     print(f"peak RSS {rss_mb():.0f} MB")
+    vad_throughput(sets)
     if not args.no_vosk:
         vosk_throughput()
     return 0
+
+
+def vad_throughput(sets) -> None:
+    """End-of-turn detection cost on 20 ms frames of the real recordings at 8 kHz."""
+    from asr.vad import EndpointDetector
+
+    pcm = b"".join(resample(p, r, 8000) for _c, _ref, p, r in sets["vivos"] + sets["fosd"])
+    frames = [pcm[i: i + 320] for i in range(0, len(pcm) - 319, 320)]
+    det = EndpointDetector()
+    c0 = time.process_time()
+    turns = sum(e.kind == "speech_end" for f in frames for e in det.feed(f))
+    cpu = time.process_time() - c0
+    print(f"vad: {1e6 * cpu / len(frames):.1f} us CPU per 20 ms frame ({len(frames)} frames, {turns} turns): "
+          f"{len(frames) * 0.02 / cpu:,.0f} streams/core")
 
 
 def vosk_throughput() -> None:
