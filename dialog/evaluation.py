@@ -248,7 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not records:
         ap.error("empty catalogue: give --catalogue or keep the seed")
     matcher = Matcher(records)
-    report = evaluate(matcher, select(load_cases(args.cases), args.split))
+    try:
+        cases = select(load_cases(args.cases), args.split)
+    except (OSError, ValueError) as exc:
+        ap.error(str(exc))
+    if not cases:
+        ap.error(f'no {args.split} cases in {args.cases} (lines need a "split" field)')
+    report = evaluate(matcher, cases)
     if args.json:
         print(
             json.dumps({"records": len(matcher), "split": args.split, **report.summary()}, ensure_ascii=False)

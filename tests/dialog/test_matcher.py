@@ -305,6 +305,22 @@ def test_load_cases_names_the_bad_line(tmp_path: Path) -> None:
         load_cases(path)
 
 
+def test_split_field_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text(
+        '{"text": "a", "codes": [], "split": "dev"}\n{"text": "b", "codes": [], "split": "test"}\n'
+        '{"text": "c", "codes": []}\n',
+        encoding="utf-8",
+    )
+    cases = load_cases(path)
+    assert [c.text for c in select(cases, "dev")] == ["a"]
+    assert [c.text for c in select(cases, "test")] == ["b"]
+    assert len(select(cases, "all")) == 3
+    path.write_text('{"text": "a", "codes": [], "split": "train"}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="cases.jsonl:1"):
+        load_cases(path)
+
+
 # -- the full national catalogue (shared data) ----------------------------------------------
 
 
