@@ -5,12 +5,13 @@
 #       sox         audio conversions
 # test: + postgresql   the store is tested against a real PostgreSQL server on loopback
 #       + sip-tester   sipp, a real SIP peer for the gateway and end-to-end tests
+#       + baresip      a real softphone calling the hotline in the end-to-end tests
 #       + chromium     headless browser for the staff-console tests (driven by Playwright)
 set -euo pipefail
 
 PACKAGES=(espeak-ng sox)
 if [ "${1:-run}" = "test" ]; then
-    PACKAGES+=(postgresql sip-tester chromium)
+    PACKAGES+=(postgresql sip-tester baresip chromium)
 fi
 
 missing=()
