@@ -77,6 +77,7 @@ CLOSE = 0.05
 MAX_CANDIDATES = 5
 MAX_OFFERED = 3
 SHORTLIST = 25
+SHORTLIST_MAX = 60  # with ties at the cut
 PRECISION_EXP = 0.4
 COHERENCE = 0.15
 # A long story ("ba tui mất rồi để lại miếng đất ... sổ đỏ theo thừa kế") names the
@@ -314,7 +315,15 @@ class Matcher:
         acc = np.bincount(query.postings, weights=query.posting_weights, minlength=n)
         approx = np.minimum(acc / query.total, 1.0) * np.minimum(1.0, acc / self._mass)
         k = min(SHORTLIST, n)
-        top = np.argpartition(-approx, k - 1)[:k] if k < n else np.arange(n)
+        if k < n:
+            # Texts tied with the last one in are all in: which of equals makes the cut
+            # must not depend on where a text sits in the index (an alias added elsewhere).
+            kth = -np.partition(-approx, k - 1)[k - 1]
+            top = np.flatnonzero(approx >= kth)
+            if len(top) > SHORTLIST_MAX:
+                top = top[np.argsort(-approx[top], kind="stable")[:SHORTLIST_MAX]]
+        else:
+            top = np.arange(n)
         return top[approx[top] > 0]
 
     def _fit(self, t: int, q: _Query, ignore: frozenset[str], counted: frozenset[int] | None = None) -> float:
