@@ -74,8 +74,10 @@ class _Listener:
 
     LEVEL = 300  # RMS of a 20 ms frame, PCM16 units (about -40 dBFS)
 
-    def __init__(self, media: MediaSession, result: CallResult, t0: float, *, end_silence_s: float = 1.2) -> None:
+    def __init__(self, media: MediaSession, result: CallResult, t0: float, *, end_silence_s: float = 1.2,
+                 record: bool = True) -> None:
         self.media = media
+        self.record = record
         self.result = result
         self.t0 = t0
         self.end_frames = int(end_silence_s / 0.02)
@@ -89,7 +91,8 @@ class _Listener:
         async for item in self.media:
             if not isinstance(item, Frame):
                 continue
-            self.audio += item.pcm
+            if self.record:
+                self.audio += item.pcm
             now = time.monotonic() - self.t0
             samples = np.frombuffer(item.pcm, dtype="<i2").astype(np.float32)
             loud = samples.size and float(np.sqrt(np.mean(samples * samples))) > self.LEVEL
@@ -129,14 +132,25 @@ async def place_call(
     hang_up: bool = True,
     from_user: str = "hotline-caller",
     speak=None,
+    ua: UserAgent | None = None,
+    pacer: Pacer | None = None,
+    hold_s: float | None = None,
+    record: bool = True,
+    result: CallResult | None = None,
 ) -> CallResult:
     """Call `target`, then for each step wait for the prompt to finish and act.
 
-    `speak(text) -> bytes` turns a "say" step into 8 kHz PCM (default: espeak-ng)."""
-    result = CallResult()
-    pacer = Pacer()
-    ua = UserAgent(_refuse, host=local_host, port=0, max_calls=0, user_agent=from_user, tcp=False)
-    await ua.start()
+    `speak(text) -> bytes` turns a "say" step into 8 kHz PCM (default: espeak-ng).
+    A load tester passes its shared `ua` (started) and `pacer` (both left running);
+    `hold_s` keeps the call up until that many seconds after the INVITE (instead of
+    waiting for the last prompt to end); `record=False` keeps no received audio; a given
+    `result` is filled in place (what a cancelled call measured so far survives)."""
+    result = result if result is not None else CallResult()
+    own_pacer, own_ua = pacer is None, ua is None
+    pacer = pacer or Pacer()
+    if ua is None:
+        ua = UserAgent(_refuse, host=local_host, port=0, max_calls=0, user_agent=from_user, tcp=False)
+        await ua.start()
     media = await MediaSession.open(pacer, host=local_host, port=0)
     t0 = time.monotonic()
     listener_task: asyncio.Task | None = None
@@ -152,7 +166,7 @@ async def place_call(
         result.call_id = call.call_id
         result.setup_s = round(time.monotonic() - t0, 4)
         media.apply_sdp(call.remote_sdp)
-        listener = _Listener(media, result, t0)
+        listener = _Listener(media, result, t0, record=record)
         listener_task = asyncio.create_task(listener.run())
         for step in steps:
             if call.ended.is_set():
@@ -184,7 +198,11 @@ async def place_call(
                         await listener.prompt_started.wait()
             if len(result.prompts) > heard_before:
                 result.reply_latency_s.append(max(0.0, result.prompts[heard_before].started_s - (acted_at - t0)))
-        if not call.ended.is_set():
+        if hold_s is not None and not call.ended.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max(0.0, t0 + hold_s - time.monotonic())):
+                    await call.ended.wait()
+        elif not call.ended.is_set():
             await listener.wait_prompt_end(final_listen_s)
             # A transfer (REFER) or the hotline's own BYE follows its last prompt: give it a moment,
             # as a person on the line would, before hanging up.
@@ -214,8 +232,10 @@ async def place_call(
         result.packets_in, result.packets_out, result.lost = stats.packets_in, stats.packets_out, stats.lost
         result.jitter_ms = stats.jitter_ms()
         await media.close()
-        pacer.stop()
-        await ua.stop()
+        if own_pacer:
+            pacer.stop()
+        if own_ua:
+            await ua.stop()
 
 
 async def _refuse(call) -> None:

@@ -349,6 +349,80 @@ def _call_events(args: argparse.Namespace, settings: Settings, call_id: str) -> 
     return events
 
 
+# ---- load tester ---------------------------------------------------------
+def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from .loadtest.pool import build_pool, mix, seed_menu_paths
+    from .loadtest.report import progress_line, summarize, terminal_summary, to_json, write_reports
+    from .loadtest.runner import LOOPBACK, LoadConfig, run_load, target_port
+
+    host, _ = target_port(args.target) if args.target.startswith("sip:") else ("", 0)
+    http, token = args.http, args.token
+    if http is None and host in LOOPBACK and not args.no_records:
+        http = f"http://127.0.0.1:{settings.http_port}"
+    if http and not token:
+        token = settings.admin_token or None
+    slowest = args.hold if args.hold else 120.0
+    try:
+        config = LoadConfig(
+            target=args.target, calls=args.calls, rate=args.rate, hold_s=args.hold,
+            time_limit_s=args.time_limit or args.calls / args.rate + slowest + 60, local_host=args.local_host,
+            http=http, token=token, record=bool(args.record), server_pid=args.server_pid)
+    except ValueError as exc:
+        print(f"hotline loadtest: {exc}", file=sys.stderr)
+        return 2
+    if args.record and not args.report:
+        print("hotline loadtest: --record needs --report DIR", file=sys.stderr)
+        return 2
+    if not 0.0 <= args.speech_share <= 1.0:
+        print("hotline loadtest: --speech-share must be between 0 and 1", file=sys.stderr)
+        return 2
+    print("synthesising the caller audio pool ...", file=sys.stderr)
+    try:
+        pool = build_pool()
+    except (RuntimeError, OSError) as exc:
+        print(f"hotline loadtest: {exc}", file=sys.stderr)
+        return 1
+    every = pool.scripts(menu=seed_menu_paths(limit=4))
+    scripts = mix([s for s in every if s.speech_steps], [s for s in every if not s.speech_steps],
+                  config.calls, args.speech_share)
+    live = sys.stderr.isatty() and not args.quiet
+
+    def progress(outcomes, sample) -> None:
+        if live:
+            sys.stderr.write(progress_line(outcomes, sample, config.calls))
+            sys.stderr.flush()
+
+    try:
+        result = asyncio.run(run_load(config, scripts, on_progress=progress))
+    except KeyboardInterrupt:
+        print("\nhotline loadtest: interrupted", file=sys.stderr)
+        return 130
+    if live:
+        sys.stderr.write("\n")
+    summary = summarize(result)
+    if args.report:
+        paths = write_reports(result, Path(args.report))
+        if args.record:
+            from tts.audio import write_wav
+            from tts.base import Audio
+
+            calls_dir = Path(args.report) / "calls"
+            calls_dir.mkdir(exist_ok=True)
+            for c in result.calls:
+                if c.result.received_audio:
+                    (calls_dir / f"{c.index:05d}.wav").write_bytes(write_wav(Audio(c.result.received_audio, 8000)))
+    if args.json:
+        _print_json(to_json(result))
+    else:
+        print(terminal_summary(summary))
+        if args.report:
+            print(f"  reports    {paths['json']}  {paths['html']}")
+    failed = summary["calls"]["failed"] or summary["correctness"]["wrong"]
+    return 1 if failed else 0
+
+
 # ---- server --------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
@@ -424,6 +498,25 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--no-events", action="store_true", help="do not read the event stream (foreign targets)")
     call.add_argument("--local-host", default="127.0.0.1", help="address to send and receive from")
     call.set_defaults(func=cmd_call, steps=[])
+
+    lt = sub.add_parser("loadtest", help="many real SIP calls with spoken questions; checks the answers, reports")
+    lt.add_argument("--target", required=True, help="sip:HOST:PORT of the hotline (or any SIP target)")
+    lt.add_argument("--calls", type=int, default=10, help="calls to place (default 10)")
+    lt.add_argument("--rate", type=float, default=1.0, help="new calls per second (default 1)")
+    lt.add_argument("--hold", type=float, help="seconds each call stays up (default: until the answer ends)")
+    lt.add_argument("--time-limit", type=float, help="hard limit of the run in seconds")
+    lt.add_argument("--json", action="store_true", help="print the full JSON report")
+    lt.add_argument("--report", metavar="DIR", help="write report.json and report.html here")
+    lt.add_argument("--http", help="the hotline's HTTP API for call records (default on loopback: local port)")
+    lt.add_argument("--token", help="bearer token (viewer) for --http (default: HOTLINE_ADMIN_TOKEN)")
+    lt.add_argument("--no-records", action="store_true", help="do not fetch call records (foreign target)")
+    lt.add_argument("--record", action="store_true", help="save what each caller heard as WAV under DIR/calls")
+    lt.add_argument("--speech-share", type=float, default=1.0, metavar="F",
+                    help="share of callers who ask by voice, the rest use the keypad menu (default 1)")
+    lt.add_argument("--server-pid", type=int, help="sample this process's CPU (default: found from the SIP port)")
+    lt.add_argument("--local-host", default="127.0.0.1", help="address to call from (default 127.0.0.1)")
+    lt.add_argument("--quiet", action="store_true", help="no live progress line")
+    lt.set_defaults(func=cmd_loadtest)
 
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     tc = tok.add_parser("create", help="create a token and print it (shown once)")
