@@ -353,7 +353,7 @@ def _call_events(args: argparse.Namespace, settings: Settings, call_id: str) -> 
 def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
-    from .loadtest.pool import build_pool, mix, seed_menu_paths
+    from .loadtest.pool import build_pool, keypad_scripts, mix, seed_menu_paths
     from .loadtest.report import progress_line, summarize, terminal_summary, to_json, write_reports
     from .loadtest.runner import LOOPBACK, LoadConfig, run_load, target_port
 
@@ -378,15 +378,16 @@ def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
     if not 0.0 <= args.speech_share <= 1.0:
         print("hotline loadtest: --speech-share must be between 0 and 1", file=sys.stderr)
         return 2
-    print("synthesising the caller audio pool ...", file=sys.stderr)
-    try:
-        pool = build_pool()
-    except (RuntimeError, OSError) as exc:
-        print(f"hotline loadtest: {exc}", file=sys.stderr)
-        return 1
-    every = pool.scripts(menu=seed_menu_paths(limit=4))
-    scripts = mix([s for s in every if s.speech_steps], [s for s in every if not s.speech_steps],
-                  config.calls, args.speech_share)
+    keypad = keypad_scripts(seed_menu_paths(limit=4))
+    speech = []
+    if args.speech_share > 0:
+        print("synthesising the caller audio pool ...", file=sys.stderr)
+        try:
+            speech = [s for s in build_pool().scripts() if s.speech_steps]
+        except (RuntimeError, OSError) as exc:
+            print(f"hotline loadtest: {exc}", file=sys.stderr)
+            return 1
+    scripts = mix(speech, keypad, config.calls, args.speech_share)
     live = sys.stderr.isatty() and not args.quiet
 
     def progress(outcomes, sample) -> None:

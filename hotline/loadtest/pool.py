@@ -65,14 +65,21 @@ class AudioPool:
         for q, pcm in self.questions:
             follow = Step("audio", pcm=self.yes) if spoken_yes and q.confirmed else Step("digits", "1")
             out.append(Script(f"ask:{q.code}", (Step("audio", pcm=pcm), follow), q.code))
-        for digits, code in menu:
-            steps = tuple(Step("digits", d, wait=i == 0) for i, d in enumerate(digits))
-            out.append(Script(f"menu:{digits}", steps, code))
-        return out
+        return out + keypad_scripts(menu)
 
     @property
     def seconds(self) -> float:
         return sum(len(p) for _, p in self.questions) / 2 / RATE
+
+
+def keypad_scripts(menu: Sequence[tuple[str, str]]) -> list[Script]:
+    """Keypad-only callers (no audio needed): each path pressed through the menu prompts
+    as soon as they start, as regular callers do."""
+    out = []
+    for digits, code in menu:
+        steps = tuple(Step("digits", d, wait=i == 0) for i, d in enumerate(digits))
+        out.append(Script(f"menu:{digits}", steps, code))
+    return out
 
 
 def synthesize(texts: Sequence[str], *, jobs: int = 2, python: str = sys.executable) -> list[bytes]:

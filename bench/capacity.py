@@ -1,0 +1,238 @@
+"""How many concurrent calls one `hotline serve` process holds with media and the full
+dialog while callers mostly listen to cached answers, and where the recogniser becomes
+the bottleneck.
+
+Per size N: a fresh `hotline serve` on loopback (whisper recogniser, espeak answers
+pre-rendered), a short warm-up, then N real SIP calls from `hotline loadtest` caller
+processes (at most --per-process calls each, one shared UA and pacer per process).
+Each caller presses through the keypad menu (9, a field, a procedure; barging in on the
+long menu prompts) and then listens to the answer until --hold seconds after its INVITE.
+`--speech-shares` adds a second phase at --speech-calls calls in which that share of the
+callers asks by voice instead (Whisper: the recogniser queue decides the latency).
+
+Prints per run: calls answered / lost (failed setup, no audio, cut by the time limit),
+answers correct, server send-timing p99 (the pacer's lateness against the 20 ms grid,
+from /metrics), server CPU (mean/max % of one core during the plateau), RSS idle and at
+plateau and the RSS delta per call, voice-to-voice p50/p99 as the callers heard it, the
+recogniser queue. Numbers on a shared 2-core machine are noisy: callers and server share
+the same cores, and other work on the machine shows up as send lateness.
+
+    .venv/bin/python bench/capacity.py [--sizes 100,300,600,1000] [--hold 40] [--ramp 15]
+        [--speech-shares 0.1,0.25,0.5] [--speech-calls 40] [--per-process 500] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hotline.loadtest.procfs import parse_metrics, read_proc  # noqa: E402
+
+TOKEN = "capacity-bench-token"
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir: Path, max_calls: int) -> None:
+        self.sip_port, self.http_port = free_port(socket.SOCK_DGRAM), free_port()
+        self.http = f"http://127.0.0.1:{self.http_port}"
+        self.target = f"sip:hotline@127.0.0.1:{self.sip_port}"
+        rtp = 30000
+        env = os.environ | {
+            "HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_SIP_HOST": "127.0.0.1", "HOTLINE_HTTP_HOST": "127.0.0.1",
+            "HOTLINE_SIP_PORT": str(self.sip_port), "HOTLINE_HTTP_PORT": str(self.http_port),
+            "HOTLINE_RTP_PORT_MIN": str(rtp), "HOTLINE_RTP_PORT_MAX": str(rtp + 4 * max_calls + 400),
+            "HOTLINE_ADMIN_TOKEN": TOKEN, "HOTLINE_MAX_CALLS": str(max_calls + 50),
+            "HOTLINE_SHUTDOWN_GRACE_S": "5", "HOTLINE_LOG_LEVEL": "WARNING",
+        }
+        self.log = data_dir / "server.log"
+        self.proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve"], env=env, cwd=ROOT,
+                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 180
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"hotline serve exited:\n{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.http + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("hotline serve did not start")
+            time.sleep(0.3)
+
+    def metrics(self) -> dict[str, float]:
+        try:
+            return parse_metrics(httpx.get(self.http + "/metrics", timeout=5,
+                                           headers={"Authorization": f"Bearer {TOKEN}"}).text)
+        except httpx.HTTPError:
+            return {}
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Sampler(threading.Thread):
+    """Server CPU, RSS, active calls and recogniser queue once a second."""
+
+    def __init__(self, server: Server) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.rows: list[dict] = []
+        self.stop_flag = threading.Event()
+
+    def run(self) -> None:
+        prev = (time.monotonic(), read_proc(self.server.proc.pid))
+        while not self.stop_flag.wait(1.0):
+            now, cur = time.monotonic(), read_proc(self.server.proc.pid)
+            if cur is None or prev[1] is None:
+                break
+            m = self.server.metrics()
+            self.rows.append({"t": now, "cpu_pct": 100 * (cur.cpu_s - prev[1].cpu_s) / (now - prev[0]),
+                              "rss_mb": cur.rss_bytes / 2**20, "active": m.get("hotline_active_calls", 0.0),
+                              "asr_queue": m.get("hotline_asr_queue_depth", 0.0)})
+            prev = (now, cur)
+
+
+def run_callers(server: Server, calls: int, rate: float, hold: float, share: float, per_process: int,
+                time_limit: float) -> list[dict]:
+    procs = []
+    parts = max(1, math.ceil(calls / per_process))
+    for k in range(parts):
+        n = calls // parts + (1 if k < calls % parts else 0)
+        cmd = [sys.executable, "-m", "hotline.cli", "loadtest", "--target", server.target, "--calls", str(n),
+               "--rate", f"{rate / parts:.4f}", "--hold", str(hold), "--speech-share", str(share),
+               "--time-limit", str(time_limit), "--http", server.http, "--token", TOKEN, "--json", "--quiet",
+               "--server-pid", str(server.proc.pid)]
+        procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=time_limit + 240)
+        if not stdout.strip():
+            raise RuntimeError(f"hotline loadtest failed ({p.returncode}): {stderr[-2000:]}")
+        out.append(json.loads(stdout))
+    return out
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(q / 100 * (len(v) - 1))))]
+
+
+def one_run(calls: int, *, hold: float, ramp: float, share: float, per_process: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="hotline-capacity-") as tmp:
+        server = Server(Path(tmp), calls)
+        try:
+            run_callers(server, 3, 3.0, 15, 0.0, per_process, 60)  # warm-up: first answers, lazy imports
+            idle = read_proc(server.proc.pid)
+            sampler = Sampler(server)
+            sampler.start()
+            t0 = time.monotonic()
+            reports = run_callers(server, calls, calls / ramp, hold, share, per_process, ramp + hold + 120)
+            sampler.stop_flag.set()
+            sampler.join(5)
+            m = server.metrics()
+        finally:
+            server.stop()
+    rows = sampler.rows
+    plateau = [r for r in rows if ramp <= r["t"] - t0 <= hold] or rows
+    peak_active = max((r["active"] for r in rows), default=0)
+    calls_all = [c for rep in reports for c in rep["calls"]]
+    lost = [c for c in calls_all if c["status"] != "answered"]
+    checked = [c for c in calls_all if c["correct"] is not None]
+    v2v = [x for c in calls_all for x in c["reply_latency_s"]]
+    speech_v2v = [c["reply_latency_s"][0] for c in calls_all if c["script"].startswith("ask:") and c["reply_latency_s"]]
+    rss_plateau = max((r["rss_mb"] for r in plateau), default=0.0)
+    idle_mb = idle.rss_bytes / 2**20 if idle else 0.0
+    causes: dict[str, int] = {}
+    for c in lost:
+        causes[c["cause"]] = causes.get(c["cause"], 0) + 1
+    return {
+        "calls": calls, "speech_share": share, "hold_s": hold, "ramp_s": ramp,
+        "peak_active_server": int(peak_active), "answered": len(calls_all) - len(lost), "lost": len(lost),
+        "lost_by_cause": causes, "correct": sum(1 for c in checked if c["correct"]), "checked": len(checked),
+        "send_p99_ms": m.get("hotline_rtp_send_lateness_p99_ms"),
+        "server_rtp_lost": m.get("hotline_rtp_lost_packets_total"),
+        "caller_rtp_lost": sum(c["lost"] for c in calls_all),
+        "caller_packets_in": sum(c["packets_in"] for c in calls_all),
+        "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau) / max(1, len(plateau)), 1),
+        "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau), default=0.0), 1),
+        "rss_idle_mb": round(idle_mb, 1), "rss_plateau_mb": round(rss_plateau, 1),
+        "rss_per_call_kb": round((rss_plateau - idle_mb) * 1024 / max(1, peak_active), 1),
+        "v2v_p50_s": pct(v2v, 50), "v2v_p99_s": pct(v2v, 99),
+        "speech_v2v_p50_s": pct(speech_v2v, 50), "speech_v2v_p99_s": pct(speech_v2v, 99),
+        "asr_queue_max": max((r["asr_queue"] for r in rows), default=0.0),
+        "tester_send_p99_ms": [rep["summary"]["rtp"]["tester_send_p99_ms"] for rep in reports],
+        "tester_cpu_pct_mean": [(rep["summary"]["tester_cpu_pct"] or {}).get("mean") for rep in reports],
+    }
+
+
+def show(r: dict) -> None:
+    def f(v, spec=".2f"):
+        return "-" if v is None else format(v, spec)
+
+    print(f"N={r['calls']:5d} speech {r['speech_share']:.2f}: peak {r['peak_active_server']:5d} active, "
+          f"answered {r['answered']}, lost {r['lost']} {r['lost_by_cause'] or ''}, correct {r['correct']}/{r['checked']}")
+    print(f"        server send p99 {f(r['send_p99_ms'])} ms, cpu {r['cpu_pct_mean']}% mean / {r['cpu_pct_max']}% max, "
+          f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
+          f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}")
+    print(f"        voice->voice p50 {f(r['v2v_p50_s'])} s p99 {f(r['v2v_p99_s'])} s; spoken questions p50 "
+          f"{f(r['speech_v2v_p50_s'])} s p99 {f(r['speech_v2v_p99_s'])} s; asr queue max {r['asr_queue_max']:.0f}; "
+          f"tester send p99 {r['tester_send_p99_ms']} ms, tester cpu {r['tester_cpu_pct_mean']}%", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="100,300,600,1000")
+    ap.add_argument("--hold", type=float, default=40.0)
+    ap.add_argument("--ramp", type=float, default=15.0)
+    ap.add_argument("--speech-shares", default="0.1,0.25,0.5")
+    ap.add_argument("--speech-calls", type=int, default=40)
+    ap.add_argument("--per-process", type=int, default=500)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    results = []
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        results.append(one_run(n, hold=args.hold, ramp=args.ramp, share=0.0, per_process=args.per_process))
+        show(results[-1])
+    for share in [float(x) for x in args.speech_shares.split(",") if x]:
+        results.append(one_run(args.speech_calls, hold=args.hold, ramp=args.ramp, share=share,
+                               per_process=args.per_process))
+        show(results[-1])
+    print(f"load average after: {os.getloadavg()}")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
