@@ -108,6 +108,8 @@ class Gateway:
                 log.info("call %s: unusable SDP offer: %s", call.call_id, exc)
                 await call.reject(488, "Not Acceptable Here")
                 return
+            # Re-INVITE (hold, resume, a new media address after a transfer by the PBX): follow it.
+            call.on_media_change = lambda c: media.apply_sdp(c.remote_sdp)
             self.records.start(call.call_id, channel="sip", caller_hash=caller)
             self.events.publish(call.call_id, "incoming", caller_hash=caller)
             session: CallSession | None = None
