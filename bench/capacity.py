@@ -5,8 +5,9 @@ the bottleneck.
 Per size N: a fresh `hotline serve` on loopback (whisper recogniser, espeak answers
 pre-rendered), a short warm-up, then N real SIP calls from `hotline loadtest` caller
 processes (at most --per-process calls each, one shared UA and pacer per process).
-Each caller presses through the keypad menu (9, a field, a procedure; barging in on the
-long menu prompts) and then listens to the answer until --hold seconds after its INVITE.
+Calls arrive at --rate per second; each caller presses through the keypad menu (9, a
+field, a procedure; barging in on the long menu prompts) and then listens to the answer
+and what follows until every call of the run has been up together for --plateau seconds.
 `--speech-shares` adds a second phase at --speech-calls calls in which that share of the
 callers asks by voice instead (Whisper: the recogniser queue decides the latency).
 
@@ -17,7 +18,7 @@ plateau and the RSS delta per call, voice-to-voice p50/p99 as the callers heard 
 recogniser queue. Numbers on a shared 2-core machine are noisy: callers and server share
 the same cores, and other work on the machine shows up as send lateness.
 
-    .venv/bin/python bench/capacity.py [--sizes 100,300,600,1000] [--hold 40] [--ramp 15]
+    .venv/bin/python bench/capacity.py [--sizes 100,300,600,1000] [--rate 10] [--plateau 25]
         [--speech-shares 0.1,0.25,0.5] [--speech-calls 40] [--per-process 500] [--json]
 """
 
@@ -121,7 +122,7 @@ class Sampler(threading.Thread):
 
 
 def run_callers(server: Server, calls: int, rate: float, hold: float, share: float, per_process: int,
-                time_limit: float) -> list[dict]:
+                time_limit: float, record_wait: float = 60.0) -> list[dict]:
     procs = []
     parts = max(1, math.ceil(calls / per_process))
     for k in range(parts):
@@ -129,7 +130,7 @@ def run_callers(server: Server, calls: int, rate: float, hold: float, share: flo
         cmd = [sys.executable, "-m", "hotline.cli", "loadtest", "--target", server.target, "--calls", str(n),
                "--rate", f"{rate / parts:.4f}", "--hold", str(hold), "--speech-share", str(share),
                "--time-limit", str(time_limit), "--http", server.http, "--token", TOKEN, "--json", "--quiet",
-               "--server-pid", str(server.proc.pid)]
+               "--server-pid", str(server.proc.pid), "--record-wait", str(record_wait)]
         procs.append(subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     out = []
     for p in procs:
@@ -147,7 +148,9 @@ def pct(values: list[float], q: float) -> float | None:
     return v[min(len(v) - 1, int(round(q / 100 * (len(v) - 1))))]
 
 
-def one_run(calls: int, *, hold: float, ramp: float, share: float, per_process: int) -> dict:
+def one_run(calls: int, *, rate: float, plateau: float, share: float, per_process: int) -> dict:
+    ramp = calls / rate
+    hold = ramp + plateau  # every call is up from the end of the ramp to the end of the plateau
     with tempfile.TemporaryDirectory(prefix="hotline-capacity-") as tmp:
         server = Server(Path(tmp), calls)
         try:
@@ -156,35 +159,38 @@ def one_run(calls: int, *, hold: float, ramp: float, share: float, per_process: 
             sampler = Sampler(server)
             sampler.start()
             t0 = time.monotonic()
-            reports = run_callers(server, calls, calls / ramp, hold, share, per_process, ramp + hold + 120)
+            reports = run_callers(server, calls, rate, hold, share, per_process, ramp + hold + 240, record_wait=180)
             sampler.stop_flag.set()
             sampler.join(5)
             m = server.metrics()
         finally:
             server.stop()
     rows = sampler.rows
-    plateau = [r for r in rows if ramp <= r["t"] - t0 <= hold] or rows
+    plateau_rows = [r for r in rows if ramp + 2 <= r["t"] - t0 <= hold] or rows
     peak_active = max((r["active"] for r in rows), default=0)
     calls_all = [c for rep in reports for c in rep["calls"]]
     lost = [c for c in calls_all if c["status"] != "answered"]
     checked = [c for c in calls_all if c["correct"] is not None]
     v2v = [x for c in calls_all for x in c["reply_latency_s"]]
     speech_v2v = [c["reply_latency_s"][0] for c in calls_all if c["script"].startswith("ask:") and c["reply_latency_s"]]
-    rss_plateau = max((r["rss_mb"] for r in plateau), default=0.0)
+    rss_plateau = max((r["rss_mb"] for r in plateau_rows), default=0.0)
     idle_mb = idle.rss_bytes / 2**20 if idle else 0.0
     causes: dict[str, int] = {}
     for c in lost:
         causes[c["cause"]] = causes.get(c["cause"], 0) + 1
     return {
-        "calls": calls, "speech_share": share, "hold_s": hold, "ramp_s": ramp,
+        "calls": calls, "speech_share": share, "hold_s": round(hold, 1), "rate_per_s": rate,
         "peak_active_server": int(peak_active), "answered": len(calls_all) - len(lost), "lost": len(lost),
-        "lost_by_cause": causes, "correct": sum(1 for c in checked if c["correct"]), "checked": len(checked),
+        "lost_by_cause": causes,
+        "record_errors": sorted({c["record_error"] for c in calls_all if c["record_error"]})[:3],
+        "caller_jitter_p99_ms": pct([c["jitter_ms"] for c in calls_all if c["connected"]], 99),
+        "correct": sum(1 for c in checked if c["correct"]), "checked": len(checked),
         "send_p99_ms": m.get("hotline_rtp_send_lateness_p99_ms"),
         "server_rtp_lost": m.get("hotline_rtp_lost_packets_total"),
         "caller_rtp_lost": sum(c["lost"] for c in calls_all),
         "caller_packets_in": sum(c["packets_in"] for c in calls_all),
-        "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau) / max(1, len(plateau)), 1),
-        "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau), default=0.0), 1),
+        "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
+        "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau_rows), default=0.0), 1),
         "rss_idle_mb": round(idle_mb, 1), "rss_plateau_mb": round(rss_plateau, 1),
         "rss_per_call_kb": round((rss_plateau - idle_mb) * 1024 / max(1, peak_active), 1),
         "v2v_p50_s": pct(v2v, 50), "v2v_p99_s": pct(v2v, 99),
@@ -200,10 +206,12 @@ def show(r: dict) -> None:
         return "-" if v is None else format(v, spec)
 
     print(f"N={r['calls']:5d} speech {r['speech_share']:.2f}: peak {r['peak_active_server']:5d} active, "
-          f"answered {r['answered']}, lost {r['lost']} {r['lost_by_cause'] or ''}, correct {r['correct']}/{r['checked']}")
+          f"answered {r['answered']}, lost {r['lost']} {r['lost_by_cause'] or ''}, correct {r['correct']}/{r['checked']}"
+          + (f" record errors {r['record_errors']}" if r["record_errors"] else ""))
     print(f"        server send p99 {f(r['send_p99_ms'])} ms, cpu {r['cpu_pct_mean']}% mean / {r['cpu_pct_max']}% max, "
           f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
-          f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}")
+          f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}, "
+          f"jitter at callers p99 {f(r['caller_jitter_p99_ms'])} ms")
     print(f"        voice->voice p50 {f(r['v2v_p50_s'])} s p99 {f(r['v2v_p99_s'])} s; spoken questions p50 "
           f"{f(r['speech_v2v_p50_s'])} s p99 {f(r['speech_v2v_p99_s'])} s; asr queue max {r['asr_queue_max']:.0f}; "
           f"tester send p99 {r['tester_send_p99_ms']} ms, tester cpu {r['tester_cpu_pct_mean']}%", flush=True)
@@ -212,8 +220,8 @@ def show(r: dict) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100,300,600,1000")
-    ap.add_argument("--hold", type=float, default=40.0)
-    ap.add_argument("--ramp", type=float, default=15.0)
+    ap.add_argument("--rate", type=float, default=10.0, help="new calls per second (call setup is the bottleneck)")
+    ap.add_argument("--plateau", type=float, default=25.0, help="seconds all N calls are up together")
     ap.add_argument("--speech-shares", default="0.1,0.25,0.5")
     ap.add_argument("--speech-calls", type=int, default=40)
     ap.add_argument("--per-process", type=int, default=500)
@@ -222,10 +230,10 @@ def main() -> int:
     results = []
     print(f"load average before: {os.getloadavg()}", flush=True)
     for n in [int(x) for x in args.sizes.split(",") if x]:
-        results.append(one_run(n, hold=args.hold, ramp=args.ramp, share=0.0, per_process=args.per_process))
+        results.append(one_run(n, rate=args.rate, plateau=args.plateau, share=0.0, per_process=args.per_process))
         show(results[-1])
     for share in [float(x) for x in args.speech_shares.split(",") if x]:
-        results.append(one_run(args.speech_calls, hold=args.hold, ramp=args.ramp, share=share,
+        results.append(one_run(args.speech_calls, rate=args.rate, plateau=args.plateau, share=share,
                                per_process=args.per_process))
         show(results[-1])
     print(f"load average after: {os.getloadavg()}")

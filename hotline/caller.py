@@ -176,7 +176,8 @@ async def place_call(
             else:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(prompt_timeout):
-                        await listener.prompt_started.wait()
+                        if not listener.speaking:
+                            await listener.prompt_started.wait()
                 await asyncio.sleep(1.0)  # well into the prompt
             if call.ended.is_set():
                 break
@@ -186,6 +187,10 @@ async def place_call(
                 acted_at = time.monotonic()  # the hotline may answer from the first key
                 media.send_dtmf(step.value)
                 await asyncio.sleep(0.2 * len(step.value) + 0.1)
+                if not step.wait:
+                    # A key cuts the prompt and the reply follows at once, without the pause that
+                    # marks a new prompt: its latency is not measurable from here.
+                    continue
             else:
                 pcm = step.pcm if step.kind == "audio" else (speak or _espeak)(step.value)
                 await media.play(pcm)

@@ -368,7 +368,8 @@ def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
         config = LoadConfig(
             target=args.target, calls=args.calls, rate=args.rate, hold_s=args.hold,
             time_limit_s=args.time_limit or args.calls / args.rate + slowest + 60, local_host=args.local_host,
-            http=http, token=token, record=bool(args.record), server_pid=args.server_pid)
+            http=http, token=token, record=bool(args.record), server_pid=args.server_pid,
+            record_wait_s=args.record_wait)
     except ValueError as exc:
         print(f"hotline loadtest: {exc}", file=sys.stderr)
         return 2
@@ -511,6 +512,8 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--http", help="the hotline's HTTP API for call records (default on loopback: local port)")
     lt.add_argument("--token", help="bearer token (viewer) for --http (default: HOTLINE_ADMIN_TOKEN)")
     lt.add_argument("--no-records", action="store_true", help="do not fetch call records (foreign target)")
+    lt.add_argument("--record-wait", type=float, default=60.0, metavar="S",
+                    help="how long to wait for each call record after hang-up (default 60)")
     lt.add_argument("--record", action="store_true", help="save what each caller heard as WAV under DIR/calls")
     lt.add_argument("--speech-share", type=float, default=1.0, metavar="F",
                     help="share of callers who ask by voice, the rest use the keypad menu (default 1)")
