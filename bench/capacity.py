@@ -41,7 +41,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hotline.loadtest.procfs import parse_metrics, read_proc  # noqa: E402
+from hotline.loadtest.procfs import parse_metrics, read_proc, read_run_queue_wait  # noqa: E402
 
 TOKEN = "capacity-bench-token"
 
@@ -109,16 +109,20 @@ class Sampler(threading.Thread):
         self.stop_flag = threading.Event()
 
     def run(self) -> None:
-        prev = (time.monotonic(), read_proc(self.server.proc.pid))
+        pid = self.server.proc.pid
+        prev = (time.monotonic(), read_proc(pid))
+        wait_prev = read_run_queue_wait(pid) or 0.0
         while not self.stop_flag.wait(1.0):
-            now, cur = time.monotonic(), read_proc(self.server.proc.pid)
+            now, cur = time.monotonic(), read_proc(pid)
             if cur is None or prev[1] is None:
                 break
             m = self.server.metrics()
+            wait = read_run_queue_wait(pid) or 0.0
             self.rows.append({"t": now, "cpu_pct": 100 * (cur.cpu_s - prev[1].cpu_s) / (now - prev[0]),
+                              "runq_wait_pct": 100 * (wait - wait_prev) / (now - prev[0]),
                               "rss_mb": cur.rss_bytes / 2**20, "active": m.get("hotline_active_calls", 0.0),
                               "asr_queue": m.get("hotline_asr_queue_depth", 0.0)})
-            prev = (now, cur)
+            prev, wait_prev = (now, cur), wait
 
 
 def run_callers(server: Server, calls: int, rate: float, hold: float, share: float, per_process: int,
@@ -191,6 +195,7 @@ def one_run(calls: int, *, rate: float, plateau: float, share: float, per_proces
         "caller_packets_in": sum(c["packets_in"] for c in calls_all),
         "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
         "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau_rows), default=0.0), 1),
+        "runq_wait_pct_mean": round(sum(r["runq_wait_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
         "rss_idle_mb": round(idle_mb, 1), "rss_plateau_mb": round(rss_plateau, 1),
         "rss_per_call_kb": round((rss_plateau - idle_mb) * 1024 / max(1, peak_active), 1),
         "v2v_p50_s": pct(v2v, 50), "v2v_p99_s": pct(v2v, 99),

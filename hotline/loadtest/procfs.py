@@ -23,6 +23,19 @@ def parse_stat(text: str) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+def parse_schedstat(text: str) -> float:
+    """Seconds spent runnable but waiting for a CPU, from /proc/<pid>/schedstat: when it
+    grows, other processes on the machine (not the server's own work) set the latency."""
+    return int(text.split()[1]) / 1e9
+
+
+def read_run_queue_wait(pid: int) -> float | None:
+    try:
+        return parse_schedstat(Path(f"/proc/{pid}/schedstat").read_text())
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def parse_status_rss(text: str) -> int:
     """VmRSS in bytes from the text of /proc/<pid>/status (0 when absent)."""
     for line in text.splitlines():

@@ -124,3 +124,8 @@ def test_histogram_puts_every_value_in_a_bin():
     counts = [int(t.split("</title>")[0]) for t in svg.split("<title>")[1:]]
     assert sum(counts) == 4 and len(counts) == 10
     assert "no data" in svgplot.histogram("h", [])
+
+
+def test_run_queue_wait_from_schedstat():
+    assert procfs.parse_schedstat("123456789 2500000000 42\n") == 2.5
+    assert procfs.read_run_queue_wait(os.getpid()) is not None
