@@ -425,6 +425,48 @@ def cmd_loadtest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
+def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from asr.audio import read_audio
+    from asr.base import AsrError, Hints, create_engine
+
+    engine_name = args.engine or settings.asr_engine
+    try:
+        engine = create_engine(engine_name, args.model or settings.asr_model_path or None)
+        pcm = read_audio(args.file, sample_rate=engine.sample_rate)
+        started = time.perf_counter()
+        hints = Hints(candidates=tuple(args.candidate or ()), expect=args.expect)
+        result = engine.transcribe(pcm, engine.sample_rate, hints)
+    except (AsrError, OSError, ValueError) as exc:
+        print(f"hotline transcribe: {exc}", file=sys.stderr)
+        return 1
+    out = {
+        "file": args.file, "engine": engine_name, "text": result.text, "confidence": round(result.confidence, 4),
+        "alternatives": [{"text": a.text, "confidence": round(a.confidence, 4)} for a in result.alternatives],
+        "audio_s": round(len(pcm) / 2 / engine.sample_rate, 3), "seconds": round(time.perf_counter() - started, 3),
+    }
+    if args.json:
+        _print_json(out)
+    else:
+        print(out["text"])
+    return 0
+
+
+def cmd_models_install(args: argparse.Namespace, settings: Settings) -> int:
+    from asr.base import AsrError
+    from asr.models import install_vosk_vi
+
+    dest = Path(args.dest) if args.dest else settings.data_dir / "models"
+    try:
+        path = install_vosk_vi(dest, size=args.size)
+    except AsrError as exc:
+        print(f"hotline models install: {exc}", file=sys.stderr)
+        return 1
+    print(f"installed {path}\nuse it with: HOTLINE_ASR_ENGINE=vosk HOTLINE_ASR_MODEL_PATH={path}")
+    return 0
+
+
 # ---- server --------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from .server import serve
@@ -521,6 +563,22 @@ def build_parser() -> argparse.ArgumentParser:
     lt.add_argument("--local-host", default="127.0.0.1", help="address to call from (default 127.0.0.1)")
     lt.add_argument("--quiet", action="store_true", help="no live progress line")
     lt.set_defaults(func=cmd_loadtest)
+
+    tr = sub.add_parser("transcribe", help="recognise an audio file (WAV, MP3, ...)")
+    tr.add_argument("file")
+    tr.add_argument("--engine", choices=["whisper", "vosk"], help="default: HOTLINE_ASR_ENGINE")
+    tr.add_argument("--model", help="model directory (default: HOTLINE_ASR_MODEL_PATH or the bundled one)")
+    tr.add_argument("--candidate", action="append", help="a phrase to rescore against the audio; repeatable")
+    tr.add_argument("--expect", default="any", choices=["any", "speech", "yes_no", "digits"])
+    tr.add_argument("--json", action="store_true")
+    tr.set_defaults(func=cmd_transcribe)
+
+    models = sub.add_parser("models", help="speech models").add_subparsers(dest="models_command", required=True)
+    mi = models.add_parser("install", help="download a production model (needs internet)")
+    mi.add_argument("name", choices=["vosk-vi"])
+    mi.add_argument("--size", default="small", choices=["small", "large"])
+    mi.add_argument("--dest", help="directory (default: DATA_DIR/models)")
+    mi.set_defaults(func=cmd_models_install)
 
     tok = sub.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True)
     tc = tok.add_parser("create", help="create a token and print it (shown once)")
