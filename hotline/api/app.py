@@ -14,7 +14,7 @@ from ..console import create_console
 from ..metrics import Metrics
 from ..services import Services
 from ..textchannel import SessionRegistry
-from . import accounts, ask, calls, procedures
+from . import accounts, ask, calls, procedures, prompts
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(procedures.router)
     app.include_router(ask.router)
     app.include_router(calls.router)
+    app.include_router(prompts.router)
     app.include_router(accounts.router)
     app.mount("/console", create_console(services))  # the staff console (Jinja2 + htmx)
 
