@@ -134,7 +134,10 @@ class _RecordClient:
     def __init__(self, http: str, token: str | None) -> None:
         import httpx
 
-        self.client = httpx.AsyncClient(base_url=http.rstrip("/"), timeout=15,
+        # Hundreds of calls end together: they queue for the pool's connections (no pool timeout)
+        # instead of failing, and the server sees at most 20 requests at once.
+        self.client = httpx.AsyncClient(base_url=http.rstrip("/"), timeout=httpx.Timeout(15, pool=None),
+                                        limits=httpx.Limits(max_connections=20),
                                         headers={"Authorization": f"Bearer {token}"} if token else {})
 
     async def ended_record(self, call_id: str, *, timeout: float = 20.0) -> dict:

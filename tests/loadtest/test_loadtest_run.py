@@ -40,7 +40,9 @@ def test_loadtest_reports_answers_latency_and_plots(server, tmp_path):
     assert all(c["correct"] for c in calls if c["script"].startswith("menu:")), calls
     assert s["correctness"]["correct"] >= 5, [(c["script"], c["answered_codes"]) for c in calls]
     assert s["setup_s"]["p99"] < 2
-    assert s["voice_to_voice_s"]["n"] >= 12  # every step got a reply
+    # Every step that waited for the prompt's end got a reply: 2 per spoken caller, the
+    # menu key (9) per keypad caller (keys pressed over a prompt have no measurable gap).
+    assert s["voice_to_voice_s"]["n"] >= 2 * 2 + 4 * 1 - 1  # one spoken reply may outlast the wait
     assert s["rtp"]["from_hotline"]["packets"] > 6 * 30 * 50 * 0.9  # audio for the whole hold
     assert s["rtp"]["from_hotline"]["lost"] == 0
     assert s["server"]["pid"] == server.proc.pid and s["server"]["cpu_pct"]["max"] > 0
