@@ -37,6 +37,30 @@ def free_port() -> int:
     raise RuntimeError("no free port")
 
 
+def free_media_port() -> int:
+    """A base port for sipp's media: it binds audio RTP/RTCP and video RTP/RTCP on base..base+3,
+    so all four must be free (a single free port collided now and then)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            u.bind(("127.0.0.1", 0))
+            base = u.getsockname()[1] // 2 * 2
+        if base + 3 > 65535:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + 4):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no free block of media ports")
+
+
 def run(coro, timeout: float = 40.0):
     """Run a test coroutine on a fresh loop, bounded in time."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
@@ -66,7 +90,7 @@ async def run_sipp(
     args = [SIPP, "-sf", str(SCENARIOS / f"{scenario}.xml")] if scenario else [SIPP, "-sn", builtin or "uac"]
     args += [
         "-m", str(calls), "-l", str(calls), "-r", "50", "-t", transport,
-        "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port()),
+        "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_media_port()),
         "-nostdin", "-timeout", "20s", "-timeout_error", "-recv_timeout", "15000",
         "-trace_err", "-error_file", str(err), "-trace_msg", "-message_file", str(msg),
         *extra, f"127.0.0.1:{ua_port}",

@@ -245,11 +245,11 @@ def test_place_call_to_sipp_uas(tmp_path):
     """Our UAC side against sipp's built-in UAS (answers, then waits for our BYE)."""
     import subprocess
 
-    from .conftest import SIPP, free_port
+    from .conftest import SIPP, free_media_port, free_port
 
     port = free_port()
     proc = subprocess.Popen(
-        [SIPP, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_port()), "-m", "1",
+        [SIPP, "-sn", "uas", "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_media_port()), "-m", "1",
          "-nostdin", "-timeout", "20s", "-timeout_error"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
