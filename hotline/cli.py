@@ -243,13 +243,13 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 # ---- speech --------------------------------------------------------------
 def cmd_say(args: argparse.Namespace, settings: Settings) -> int:
-    from tts import create_synthesizer
     from tts.audio import write_wav
     from tts.base import Voice
 
-    options = {"model_path": settings.tts_model_path} if (args.engine or settings.tts_engine) == "coqui" else {}
+    from .voice import configured_synthesizer
+
     try:
-        synth = create_synthesizer(args.engine or settings.tts_engine, **options)
+        synth = configured_synthesizer(settings, args.engine)
         voice = Voice(name=args.voice or settings.tts_voice, rate=args.rate, pitch=args.pitch)
         audio = synth.synthesize(args.text, voice, sample_rate=args.sample_rate)
     except (ValueError, RuntimeError, OSError) as exc:

@@ -42,23 +42,19 @@ class Hotline:
         return self.services.extras["brain"]
 
 
-def build(settings: Settings, *, sip: bool = True) -> Hotline:
+def build(settings: Settings) -> Hotline:
     from asr.base import create_engine
-    from tts import create_synthesizer
     from tts.base import Voice
-    from tts.cache import AnswerAudioCache
 
-    from .voice import slower
+    from .voice import configured_synthesizer, open_answer_cache, slower
 
     services = build_services(settings)
     metrics: Metrics = services.extras.setdefault("metrics", Metrics())
     events = services.extras.setdefault("events", CallEventBus())
-    tts_options = {"model_path": settings.tts_model_path} if settings.tts_engine == "coqui" else {}
-    synth = create_synthesizer(settings.tts_engine, **tts_options)
+    synth = configured_synthesizer(settings)
     voice = Voice(name=settings.tts_voice)
-    audio_dir = settings.cache_dir / "audio"
-    cache = AnswerAudioCache(audio_dir, synth, voice)
-    slow_cache = AnswerAudioCache(audio_dir, synth, slower(voice))
+    cache = open_answer_cache(settings, synth, voice)
+    slow_cache = open_answer_cache(settings, synth, slower(voice))
     services.extras["audio_cache"] = cache
     prerenderer = Prerenderer(cache, scope=settings.prerender)
     brain = Brain(services.store, on_snapshot=lambda snap: prerenderer.update(snap.catalogue))

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from asr.base import Engine, Hints, Result
 from dialog.events import Segment
-from tts.base import Audio, Voice
+from tts import create_synthesizer
+from tts.base import Audio, Synthesizer, Voice
 from tts.cache import AnswerAudioCache
 
+from .config import Settings
 from .metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -76,3 +78,18 @@ class PromptAudio:
 
 def slower(voice: Voice, factor: float = 0.8) -> Voice:
     return Voice(name=voice.name, rate=max(80, int(voice.rate * factor)), pitch=voice.pitch)
+
+
+def configured_synthesizer(settings: Settings, engine: str | None = None) -> Synthesizer:
+    """The TTS engine named by the settings (or `engine`); Coqui needs its model path."""
+    name = engine or settings.tts_engine
+    options = {"model_path": settings.tts_model_path} if name == "coqui" else {}
+    return create_synthesizer(name, **options)
+
+
+def open_answer_cache(settings: Settings, synthesizer: Synthesizer | None = None,
+                      voice: Voice | None = None) -> AnswerAudioCache:
+    """The answer-audio cache calls play from: one directory per data dir, shared by
+    `hotline serve`, the console and the prompt API."""
+    return AnswerAudioCache(settings.cache_dir / "audio", synthesizer or configured_synthesizer(settings),
+                            voice or Voice(name=settings.tts_voice))

@@ -22,13 +22,9 @@ def answer_cache(extras: dict, settings: Settings) -> AnswerAudioCache:
     with _lock:
         cache = extras.get("audio_cache")
         if cache is None:
-            from tts import create_synthesizer
-            from tts.base import Voice
+            from ..voice import open_answer_cache
 
-            options = {"model_path": settings.tts_model_path} if settings.tts_engine == "coqui" else {}
-            cache = AnswerAudioCache(settings.cache_dir / "audio", create_synthesizer(settings.tts_engine, **options),
-                                     Voice(name=settings.tts_voice))
-            extras["audio_cache"] = cache
+            cache = extras["audio_cache"] = open_answer_cache(settings)
         return cache
 
 
