@@ -18,7 +18,7 @@ from asr.vad import EndpointDetector, VadConfig
 from dialog.manager import DialogManager, Turn
 from sip_gateway.call import Call
 from sip_gateway.dtmf import DtmfEvent
-from sip_gateway.media import Frame, MediaSession
+from sip_gateway.media import Frame, MediaSession, Playback
 
 from .brain import Snapshot
 from .callevents import CallEventBus
@@ -87,6 +87,7 @@ class CallSession:
         self.transferred_to = ""
         self._last_packet = time.monotonic()
         self._speech_end_at: float | None = None
+        self._playback: Playback | None = None
 
     @property
     def call_id(self) -> str:
@@ -152,6 +153,7 @@ class CallSession:
                     self._utterance(ev)
 
     def _utterance(self, ev) -> None:
+        self._barge_in()
         self._publish("speech_end", seconds=round(len(ev.audio) / 2 / SAMPLE_RATE, 2))
         self.inputs.put_nowait(Input("speech", pcm=ev.audio, ended_at=time.monotonic(), barge_in=ev.barge_in))
 
@@ -213,12 +215,16 @@ class CallSession:
                 return None
 
     async def _finish_playing(self, *, interruptible: bool = False) -> None:
-        deadline = time.monotonic() + self.limits.goodbye_grace_s * (4 if interruptible else 1)
-        while self.media.playing and time.monotonic() < deadline:
-            if interruptible and not self.inputs.empty():
-                self.media.stop_playback()
-                return
-            await asyncio.sleep(0.02)
+        """Until the reply has played. Any input that arrives while it plays stops it (the
+        reader barges in), which ends this wait too: no polling per call."""
+        playback = self._playback
+        if playback is None or playback.done:
+            return
+        if interruptible and not self.inputs.empty():
+            self.media.stop_playback()  # input queued before the prompt started
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(playback, timeout=self.limits.goodbye_grace_s * (4 if interruptible else 1))
 
     async def _play(self, turn: Turn) -> None:
         first = True
@@ -227,7 +233,7 @@ class CallSession:
             audio = await self.prompts.audio(segment, slow=turn.slow)
             if audio.sample_rate != SAMPLE_RATE:
                 raise RuntimeError(f"prompt audio at {audio.sample_rate} Hz, the line needs {SAMPLE_RATE}")
-            self.media.play(audio.pcm)
+            self._playback = self.media.play(audio.pcm)  # the last one ends the turn's audio
             seconds += audio.duration
             if first:
                 first = False

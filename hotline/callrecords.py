@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, se
 
 from knowledge.db import Base
 from knowledge.models import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class CallRow(Base):
@@ -61,8 +65,11 @@ ANSWERED_STATES = frozenset({"offer", "reading"})
 
 def answered(event: dict) -> str | None:
     """The procedure a turn answered (its summary, a topic, steps or documents), if any."""
-    code = event.get("procedure_code")
-    return code if code and event.get("state_after") in ANSWERED_STATES else None
+    return _answered(event.get("procedure_code"), event.get("state_after"))
+
+
+def _answered(code: str | None, state_after: str | None) -> str | None:
+    return code if code and state_after in ANSWERED_STATES else None
 
 
 def call_outcome(events, cause: str) -> str:
@@ -70,7 +77,7 @@ def call_outcome(events, cause: str) -> str:
     left during the greeting), or unresolved. `events` are the dialog's TurnEvents."""
     if cause == "transferred" or any(e.action == "transfer" for e in events) and cause != "no_operator":
         return "transferred"
-    if any(answered(e.to_dict()) for e in events):
+    if any(_answered(e.procedure_code, e.state_after) for e in events):
         return "answered"
     if cause in ("remote_bye", "rtp_timeout", "cancelled") and len(events) <= 1:
         return "abandoned"
@@ -192,12 +199,8 @@ class BackgroundCallRecords:
     for the database, and a database hiccup is logged instead of ending the call."""
 
     def __init__(self, records: CallRecords) -> None:
-        import concurrent.futures
-        import logging
-
         self.records = records
-        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cdr")
-        self._log = logging.getLogger(__name__)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cdr")
 
     def _submit(self, fn, *args, **kwargs):
         future = self._pool.submit(fn, *args, **kwargs)
@@ -207,7 +210,7 @@ class BackgroundCallRecords:
     def _report(self, future) -> None:
         exc = future.exception()
         if exc is not None:
-            self._log.error("call record write failed: %s", exc)
+            log.error("call record write failed: %s", exc)
 
     def start(self, call_id: str, *, channel: str, caller_hash: str = ""):
         return self._submit(self.records.start, call_id, channel=channel, caller_hash=caller_hash)
