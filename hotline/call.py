@@ -65,7 +65,6 @@ class CallSession:
         operator_uri: str = "",
         limits: CallLimits | None = None,
         vad: VadConfig | None = None,
-        hint_phrases: tuple[str, ...] = (),
         caller_hash: str = "",
     ) -> None:
         self.call = call
@@ -79,7 +78,6 @@ class CallSession:
         self.operator_uri = operator_uri
         self.limits = limits or CallLimits()
         self.vad = EndpointDetector(vad or VadConfig(sample_rate=SAMPLE_RATE))
-        self.hint_phrases = hint_phrases
         self.caller_hash = caller_hash
         self.manager: DialogManager = snapshot.conversation(operator_available=bool(operator_uri))
         self.inputs: asyncio.Queue[Input] = asyncio.Queue()
@@ -114,30 +112,26 @@ class CallSession:
                     await self.call.hangup()
 
     async def _watch_hangup(self) -> None:
+        """Hang-up, a vanished caller, and the end of a turn marked only by missing RTP (a
+        peer that sends nothing during silence, DTX, a pcap that ended) all show up here, on
+        a slow tick, so the frame path needs no timer per packet."""
         while True:
             try:
-                await asyncio.wait_for(self.call.ended.wait(), timeout=1.0)
+                await asyncio.wait_for(self.call.ended.wait(), timeout=self.GAP_S / 2)
             except TimeoutError:
-                if time.monotonic() - self._last_packet > self.limits.rtp_timeout_s:
+                gap = time.monotonic() - self._last_packet
+                if gap > self.limits.rtp_timeout_s:
                     raise _CallerGone("rtp_timeout") from None
+                if gap >= self.GAP_S and self.vad.in_speech:
+                    ev = self.vad.flush()
+                    if ev is not None and ev.kind == "speech_end":
+                        self._utterance(ev)
                 continue
             raise _CallerGone(self.call.hangup_cause or "remote_bye")
 
     # ---- media → inputs -----------------------------------------------------
     async def _read_media(self) -> None:
-        while True:
-            try:
-                item = await asyncio.wait_for(self.media.receive(), timeout=self.GAP_S)
-            except TimeoutError:
-                # No RTP at all (a peer that sends nothing during silence, DTX, a pcap that ended):
-                # the caller's turn ends on the gap just as it would on silent frames.
-                if self.vad.in_speech and time.monotonic() - self._last_packet >= self.GAP_S:
-                    ev = self.vad.flush()
-                    if ev is not None and ev.kind == "speech_end":
-                        self._utterance(ev)
-                continue
-            if item is None:
-                return
+        async for item in self.media:
             self._last_packet = time.monotonic()
             if isinstance(item, DtmfEvent):
                 self._barge_in()
@@ -265,7 +259,7 @@ class CallSession:
         if turn.event.decision in ("confirm", "disambiguate"):
             candidates = tuple(c["name"] if isinstance(c, dict) else c[1] for c in turn.event.candidates[:3])
         expect = turn.expects if turn.expects in ("speech", "yes_no", "digits", "any") else "any"
-        return Hints(phrases=self.hint_phrases or self.snapshot.vocabulary, candidates=candidates, expect=expect)
+        return Hints(phrases=self.snapshot.vocabulary, candidates=candidates, expect=expect)
 
     def _record(self, turn: Turn, *, heard: str, digits: str | None = None, confidence: float | None = None,
                 latency_ms: float | None = None, compute_ms: float | None = None) -> None:

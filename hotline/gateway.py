@@ -52,7 +52,6 @@ class Gateway:
         records: BackgroundCallRecords,
         events: CallEventBus,
         metrics: Metrics,
-        hint_phrases: tuple[str, ...] = (),
     ) -> None:
         self.settings = settings
         self.brain = brain
@@ -61,7 +60,6 @@ class Gateway:
         self.records = records
         self.events = events
         self.metrics = metrics
-        self.hint_phrases = hint_phrases
         self.pacer = Pacer()
         self.ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
         self.ua = UserAgent(self._on_invite, host=settings.sip_host, port=settings.sip_port,
@@ -122,8 +120,7 @@ class Gateway:
                     call, media, snapshot,
                     recognition=self.recognition, prompts=self.prompts, records=self.records,
                     events=self.events, metrics=self.metrics, operator_uri=self.settings.operator_uri,
-                    limits=self.limits, vad=VadConfig(sample_rate=8000), hint_phrases=self.hint_phrases,
-                    caller_hash=caller,
+                    limits=self.limits, vad=VadConfig(sample_rate=8000), caller_hash=caller,
                 )
                 self.sessions[call.call_id] = session
                 await session.run()
