@@ -7,11 +7,12 @@
 #       + sip-tester   sipp, a real SIP peer for the gateway and end-to-end tests
 #       + baresip      a real softphone calling the hotline in the end-to-end tests
 #       + chromium     headless browser for the staff-console tests (driven by Playwright)
+#       + kamailio     SIP load balancer (dispatcher) in front of several gateway workers
 set -euo pipefail
 
 PACKAGES=(espeak-ng sox)
 if [ "${1:-run}" = "test" ]; then
-    PACKAGES+=(postgresql sip-tester baresip chromium)
+    PACKAGES+=(postgresql sip-tester baresip chromium kamailio)
 fi
 
 missing=()
