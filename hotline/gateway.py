@@ -58,6 +58,8 @@ class Gateway:
         self.recognition = Recognition(engine, metrics=metrics)
         self.prompts = PromptAudio(cache, slow_cache)
         self.records = records
+        if records.metrics is None:
+            records.metrics = metrics  # its queue depth and lag on /metrics
         self.events = events
         self.metrics = metrics
         self.pacer = Pacer()

@@ -36,6 +36,12 @@ class Metrics:
         self.rtp_late = Counter("hotline_rtp_late_packets_total", "Inbound RTP packets too late to play", registry=r)
         self.rtp_send_late_ms = Gauge(
             "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile", registry=r)
+        self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
+                               registry=r)
+        self.cdr_lag = Histogram(
+            "hotline_cdr_lag_seconds", "Oldest write of a call-record batch: queued to committed", registry=r,
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
