@@ -469,6 +469,10 @@ def cmd_models_install(args: argparse.Namespace, settings: Settings) -> int:
 
 # ---- server --------------------------------------------------------------
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.workers > 1:
+        from .workers import serve_workers
+
+        return serve_workers(settings)
     from .server import serve
 
     return serve(settings)
@@ -485,6 +489,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--http-port", type=int)
     serve.add_argument("--sip-port", type=int)
     serve.add_argument("--host", help="listen address (HTTP and SIP)")
+    serve.add_argument("--workers", type=int, metavar="N",
+                       help="run N gateway processes behind Kamailio on the SIP port (overrides HOTLINE_WORKERS)")
     serve.set_defaults(func=cmd_serve)
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)
@@ -608,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
             "data_dir": Path(args.data_dir) if args.data_dir else None,
         }
         if args.command == "serve":
-            overrides |= {"http_port": args.http_port, "sip_port": args.sip_port}
+            overrides |= {"http_port": args.http_port, "sip_port": args.sip_port, "workers": args.workers}
             if args.host:
                 overrides |= {"http_host": args.host, "sip_host": args.host}
         settings = Settings.from_env(**overrides)

@@ -44,6 +44,8 @@ class Settings:
     tts_model_path: str = ""
     seed: bool = True  # load the bundled seed catalogue into an empty database
     log_level: str = "INFO"
+    workers: int = 1  # gateway processes; more than 1 runs them behind Kamailio (docs/scaling.md)
+    kamailio_bin: str = "kamailio"  # the Kamailio binary `hotline serve --workers N` starts
 
     @property
     def effective_database_url(self) -> str:
