@@ -43,7 +43,8 @@ def plan_workers(n: int, *, sip_port: int, http_port: int, rtp_port_min: int, rt
     if not (http_port > 0 and http_port + n - 1 <= 65535):
         raise ValueError(f"HTTP ports {http_port}-{http_port + n - 1} do not fit below 65536")
     first = rtp_port_min + (rtp_port_min & 1)
-    even_ports = (rtp_port_max - first) // 2 + 1 if rtp_port_max >= first else 0
+    # Even ports whose RTCP port (the odd one above) is in the range too.
+    even_ports = (rtp_port_max - 1 - first) // 2 + 1 if rtp_port_max > first else 0
     per_worker = even_ports // n
     if per_worker < 1:
         raise ValueError(f"RTP range {rtp_port_min}-{rtp_port_max} is too small for {n} workers")
@@ -60,5 +61,5 @@ def plan_workers(n: int, *, sip_port: int, http_port: int, rtp_port_min: int, rt
     for i in range(n):
         lo = first + 2 * per_worker * i
         specs.append(WorkerSpec(index=i + 1, sip_port=sip_port + i + 1, http_port=http_port + i,
-                                rtp_port_min=lo, rtp_port_max=min(lo + 2 * per_worker - 1, rtp_port_max)))
+                                rtp_port_min=lo, rtp_port_max=lo + 2 * per_worker - 1))
     return specs
