@@ -28,7 +28,6 @@ import argparse
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,73 +35,28 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from hotline.loadtest.localserver import LocalServer, start_local_server  # noqa: E402
 from hotline.loadtest.procfs import parse_metrics, read_proc, read_run_queue_wait  # noqa: E402
 
 TOKEN = "capacity-bench-token"
 
 
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_server(data_dir: Path, max_calls: int) -> LocalServer:
+    return start_local_server(data_dir, token=TOKEN, max_calls=max_calls, rtp_port_min=20000,
+                              log_level="WARNING", HOTLINE_SHUTDOWN_GRACE_S=5)
 
 
-class Server:
-    def __init__(self, data_dir: Path, max_calls: int) -> None:
-        self.sip_port, self.http_port = free_port(socket.SOCK_DGRAM), free_port()
-        self.http = f"http://127.0.0.1:{self.http_port}"
-        self.target = f"sip:hotline@127.0.0.1:{self.sip_port}"
-        rtp = 30000
-        env = os.environ | {
-            "HOTLINE_DATA_DIR": str(data_dir), "HOTLINE_SIP_HOST": "127.0.0.1", "HOTLINE_HTTP_HOST": "127.0.0.1",
-            "HOTLINE_SIP_PORT": str(self.sip_port), "HOTLINE_HTTP_PORT": str(self.http_port),
-            "HOTLINE_RTP_PORT_MIN": str(rtp), "HOTLINE_RTP_PORT_MAX": str(rtp + 4 * max_calls + 400),
-            "HOTLINE_ADMIN_TOKEN": TOKEN, "HOTLINE_MAX_CALLS": str(max_calls + 50),
-            "HOTLINE_SHUTDOWN_GRACE_S": "5", "HOTLINE_LOG_LEVEL": "WARNING",
-        }
-        self.log = data_dir / "server.log"
-        self.proc = subprocess.Popen([sys.executable, "-m", "hotline.cli", "serve"], env=env, cwd=ROOT,
-                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"hotline serve exited:\n{self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.http + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("hotline serve did not start")
-            time.sleep(0.3)
-
-    def metrics(self) -> dict[str, float]:
-        try:
-            return parse_metrics(httpx.get(self.http + "/metrics", timeout=5,
-                                           headers={"Authorization": f"Bearer {TOKEN}"}).text)
-        except httpx.HTTPError:
-            return {}
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def server_metrics(server: LocalServer) -> dict[str, float]:
+    return parse_metrics(server.metrics_text())
 
 
 class Sampler(threading.Thread):
     """Server CPU, RSS, active calls and recogniser queue once a second."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: LocalServer) -> None:
         super().__init__(daemon=True)
         self.server = server
         self.rows: list[dict] = []
@@ -116,7 +70,7 @@ class Sampler(threading.Thread):
             now, cur = time.monotonic(), read_proc(pid)
             if cur is None or prev[1] is None:
                 break
-            m = self.server.metrics()
+            m = server_metrics(self.server)
             wait = read_run_queue_wait(pid) or 0.0
             self.rows.append({"t": now, "cpu_pct": 100 * (cur.cpu_s - prev[1].cpu_s) / (now - prev[0]),
                               "runq_wait_pct": 100 * (wait - wait_prev) / (now - prev[0]),
@@ -125,7 +79,7 @@ class Sampler(threading.Thread):
             prev, wait_prev = (now, cur), wait
 
 
-def run_callers(server: Server, calls: int, rate: float, hold: float, share: float, per_process: int,
+def run_callers(server: LocalServer, calls: int, rate: float, hold: float, share: float, per_process: int,
                 time_limit: float, record_wait: float = 60.0) -> list[dict]:
     procs = []
     parts = max(1, math.ceil(calls / per_process))
@@ -156,7 +110,7 @@ def one_run(calls: int, *, rate: float, plateau: float, share: float, per_proces
     ramp = calls / rate
     hold = ramp + plateau  # every call is up from the end of the ramp to the end of the plateau
     with tempfile.TemporaryDirectory(prefix="hotline-capacity-") as tmp:
-        server = Server(Path(tmp), calls)
+        server = start_server(Path(tmp), calls)
         try:
             run_callers(server, 3, 3.0, 15, 0.0, per_process, 60)  # warm-up: first answers, lazy imports
             idle = read_proc(server.proc.pid)
@@ -166,7 +120,7 @@ def one_run(calls: int, *, rate: float, plateau: float, share: float, per_proces
             reports = run_callers(server, calls, rate, hold, share, per_process, ramp + hold + 240, record_wait=180)
             sampler.stop_flag.set()
             sampler.join(5)
-            m = server.metrics()
+            m = server_metrics(server)
         finally:
             server.stop()
     rows = sampler.rows
