@@ -122,7 +122,7 @@ def test_killed_worker_fails_over_then_comes_back(workers):
     os.kill(first_pid, signal.SIGKILL)
     # Still marked active: round robin sends one of these to the dead worker, the INVITE
     # times out there (fr_timer 1 s) and goes to worker 1.
-    during = calls(workers, 2, hold_s=1.5)
+    during = calls(workers, 2, hold_s=2.5)
     assert_answered_by_the_hotline(workers, during)
     got = routes(workers)
     assert {got[r.call_id] for r in during} == {worker_port(workers, 1)}
@@ -130,7 +130,7 @@ def test_killed_worker_fails_over_then_comes_back(workers):
     assert len(failed_over) == 1
     assert 0.8 < failed_over[0].setup_s < 3.0, failed_over[0].setup_s
     # Marked down now: no more waiting on it.
-    after = calls(workers, 2, hold_s=1.5)
+    after = calls(workers, 2, hold_s=2.5)
     assert_answered_by_the_hotline(workers, after)
     assert not {r.call_id for r in after} & set(failovers(workers))
     assert max(r.setup_s for r in after) < 0.5
@@ -147,7 +147,7 @@ def test_killed_worker_fails_over_then_comes_back(workers):
         assert time.monotonic() < deadline, "worker 2 was not restarted:\n" + workers.log.read_text()[-3000:]
         time.sleep(0.3)
     time.sleep(PING_S + 0.5)
-    back = calls(workers, 2, hold_s=1.5)
+    back = calls(workers, 2, hold_s=2.5)
     assert_answered_by_the_hotline(workers, back)
     got = routes(workers)
     assert {got[r.call_id] for r in back} == {worker_port(workers, 1), worker_port(workers, 2)}
