@@ -54,6 +54,24 @@ _SYNONYMS: dict[str, str] = {
     "lãnh trợ cấp": "lĩnh trợ cấp",
     # "đăng kiểm" is what everyone calls the inspection the names call "kiểm định".
     "đăng kiểm": "kiểm định",
+    "hôn thú": "kết hôn",
+    "giấy hôn thú": "giấy chứng nhận kết hôn",
+    "vneid": "tài khoản định danh điện tử",
+    "vn eid": "tài khoản định danh điện tử",
+    # Names say where a person "cư trú"; callers say where they live or lived.
+    "sinh sống": "cư trú",
+    "sống ở": "cư trú ở",
+    "sống tại": "cư trú tại",
+    "từng": "đã",
+    # A birth parent, as names say it ("nhận cha, mẹ, con").
+    "bố đẻ": "cha",
+    "bố ruột": "cha",
+    "ba ruột": "cha",
+    "ba đẻ": "cha",
+    "cha ruột": "cha",
+    "cha đẻ": "cha",
+    "qua đời": "chết",
+    "từ trần": "chết",
 }
 
 # Function words: they carry no procedure meaning on either side, in what a
@@ -130,6 +148,33 @@ _STRIPPED_SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {
 _MAX_LEN = max(len(k) for k in SYNONYMS)
 
 
+# "Mất" is "lost" ("mất căn cước", "bị mất") except when a person "mất" and the clause
+# ends there ("ba tui mới mất thì ...", "má em mất rồi"): then it is "died", which names
+# say as "chết".
+_PERSONS = frozenset(normalize(
+    "ba bố cha má mẹ ông bà chồng vợ con anh chị em cô chú bác dì cậu cháu người nội ngoại nó"
+).split())
+_CLAUSE_END = frozenset(normalize(
+    "rồi thì nên mà hôm năm tháng tuần cách được vì do để lúc hồi từ giờ vậy ạ"
+).split())
+
+
+def _died(words: list[str], bare: list[str], i: int) -> bool:
+    if bare[i] != "mat" or (words[i] != "mất" and words[i] != "mat"):
+        return False
+    if i + 1 < len(words) and bare[i + 1] not in _BARE_CLAUSE_END:
+        return False
+    if i > 0 and bare[i - 1] in _BARE_LOSING:  # "bị mất", "làm mất": lost
+        return False
+    # The person may be the subject a few words back ("ba em đang hưởng lương hưu mới mất").
+    return any(bare[j] in _BARE_PERSONS for j in range(max(0, i - 6), i))
+
+
+_BARE_PERSONS = frozenset(strip_diacritics(w) for w in _PERSONS)
+_BARE_LOSING = frozenset(("bi", "lam", "danh", "lo", "de"))
+_BARE_CLAUSE_END = frozenset(strip_diacritics(w) for w in _CLAUSE_END)
+
+
 def apply_synonyms(words: list[str]) -> list[str]:
     """Replace colloquial phrases (longest first, also when written without
     diacritics) by their official wording."""
@@ -150,6 +195,6 @@ def apply_synonyms(words: list[str]) -> list[str]:
                 i += n
                 break
         else:
-            out.append(words[i])
+            out.append("chết" if _died(words, bare, i) else words[i])
             i += 1
     return out

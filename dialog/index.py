@@ -79,11 +79,14 @@ def phonetic_key(stripped: str) -> str:
 @dataclass(frozen=True, slots=True)
 class IndexedText:
     """One matchable text of a record (its name, the head of its name, or one alias), as
-    syllable keys; ``factor`` scales its fit (a head says less than the whole name)."""
+    syllable keys; ``factor`` scales its fit (a head says less than the whole name).
+    ``optional`` words (the rest of a name around its head or in its brackets) explain
+    what a caller said but are not missed when unsaid."""
 
     record: int
     keys: tuple[str, ...]
     factor: float = 1.0
+    optional: tuple[str, ...] = ()
 
 
 class SyllableIndex:

@@ -32,6 +32,13 @@ Scoring (all over syllable keys, see ``dialog.index``):
   large catalogue, only words most procedures share ("đăng ký", "cấp lại giấy").
   The same holds for ``among``: with no content word of an offered procedure there
   is no choice.
+* A name's bracketed list of cases ("tạm ngừng kinh doanh (doanh nghiệp, chi nhánh,
+  ...)") is optional: the name without it is a text too (BRACKET_FACTOR), whose
+  bracketed words still explain what the caller said.
+* Finalists that fit about equally (within CONTRAST_WINDOW: "cấp", "cấp đổi", "cấp lại"
+  thẻ căn cước; an alias of one against the long official name of its sibling) are
+  told apart by the words only some of them know: each one's fit is scaled by up to
+  CONTRAST by its share of those words, relative to the one that explains most.
 * Candidates come from a shortlist: postings of every reading, one numpy
   bincount per utterance, then the exact fit on the best SHORTLIST texts.
 * Records that say the same thing (one name at cấp xã, tỉnh and trung ương) are
@@ -96,12 +103,19 @@ SURE_READING = 0.9
 # head alone also matches, at this factor, so that a caller naming just the procedure
 # is understood while the full name still wins when it fits as well.
 HEAD_FACTOR = 0.9
+# A name without its bracketed list of cases, at this factor (see HEAD_FACTOR).
+BRACKET_FACTOR = 0.97
 _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc", "do", "trên", "đối", "trong"))
 
+# Finalists within this of the best fit are told apart by the words only some of them
+# know, which scale a finalist's fit by up to CONTRAST.
+CONTRAST_WINDOW = 0.12
+CONTRAST = 0.1
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
 LEVEL_BONUS = {"xã": 0.010, "huyện": 0.006, "tỉnh": 0.005}
 
+_BRACKETS = re.compile(r"\(([^()]*)\)?")
 _PREFIX = re.compile(r"^(?:thủ tục\s+)+")
 # "(thực hiện tại cấp tỉnh)", "(cấp xã)", "(thực hiện ở cấp trung ương", sometimes cut off.
 _LEVEL_SUFFIX = re.compile(r"\s*\((?:thực hiện\s+)?(?:tại\s+|ở\s+)?cấp\s[^)]*\)?\s*$")
@@ -199,7 +213,12 @@ class Matcher:
             self._name_key.append(strip_diacritics(name))
             keys = _keys(name)
             texts.append(IndexedText(i, keys))
-            head = _head(keys)
+            main, bracketed = _split_brackets(r.name)
+            if bracketed:
+                # "tạm ngừng kinh doanh (doanh nghiệp, chi nhánh, ...)": the bracket lists
+                # cases; a caller names one of them or none.
+                texts.append(IndexedText(i, main, BRACKET_FACTOR, bracketed))
+            head = _head(main)
             if head:
                 texts.append(IndexedText(i, head, HEAD_FACTOR))
             for alias in r.aliases:
@@ -220,19 +239,25 @@ class Matcher:
             self._texts_of[text.record].append(t)
         # Per text: its content words with their weights, and its adjacent word pairs.
         self._content: list[dict[str, float]] = []
+        self._optional: list[frozenset[str]] = []
         self._pairs: list[tuple[tuple[str, str, float], ...]] = []  # (a, b, IDF of both)
         for text in texts:
             keys = [k for k in text.keys if k not in FUNCTION_WORDS]
             # Caller fillers ("làm", "cho con") are not what identifies a procedure, even
             # inside a staff alias ("làm khai sinh cho con"): they weigh nothing here either.
             self._content.append({k: self._index.idf(k) for k in keys if k not in STOPWORDS})
+            self._optional.append(frozenset(text.optional) - STOPWORDS)
             pairs = dict.fromkeys(zip(keys, keys[1:], strict=False))
             self._pairs.append(tuple((a, b, self._index.idf(a) + self._index.idf(b)) for a, b in pairs))
         self._vocab = [
-            frozenset(content) | keywords[text.record]
-            for content, text in zip(self._content, texts, strict=True)
+            frozenset(content) | keywords[text.record] | optional
+            for content, text, optional in zip(self._content, texts, self._optional, strict=True)
         ]
         self._mass = np.array([max(sum(c.values()), 1e-9) for c in self._content], dtype=float)
+        # Everything known of a record (all its texts and keywords), for _contrast.
+        self._record_vocab = [
+            frozenset().union(*(self._vocab[t] for t in self._texts_of[r])) for r in range(len(self._records))
+        ]
         self._text_record = np.array([text.record for text in texts], dtype=np.int32)
         text_postings: dict[str, list[int]] = defaultdict(list)
         for t, vocab in enumerate(self._vocab):
@@ -266,8 +291,7 @@ class Matcher:
 
     # -- query side ------------------------------------------------------------------------
 
-    def _query(self, words: list[str]) -> _Query:
-        unmarked = all(w.isascii() for w in words)
+    def _query(self, words: list[str], unmarked: bool) -> _Query:
         question = self._question_positions(words, unmarked)
         index = self._index
         out: list[_Position] = []
@@ -428,8 +452,9 @@ class Matcher:
         """Match one utterance; ``among`` restricts the answer to these procedure codes."""
         norm = normalize(text)
         topic = detect_topic(norm)
-        words = apply_synonyms(norm.split())
-        query = self._query(words)
+        said = norm.split()
+        # Typed or recognised without marks: judged before synonyms put marks back ("tui" -> "tôi").
+        query = self._query(apply_synonyms(said), all(w.isascii() for w in said))
         ignore: frozenset[str] = frozenset()
         counted: frozenset[int] | None = None
         # Only fillers, question words and call control ("khi nào có kết quả", "nghe
@@ -465,6 +490,8 @@ class Matcher:
             r = self._texts[t].record
             if fit > fits.get(r, 0.0):
                 fits[r] = fit
+        if among is None:
+            self._contrast(fits, query)
         scored = [(fit + self._rank_bonus[r], fit, r) for r, fit in fits.items()]
         scored.sort(key=lambda x: (-x[0], self._records[x[2]].code))
         candidates: list[Candidate] = []
@@ -478,6 +505,37 @@ class Matcher:
             if len(candidates) == MAX_CANDIDATES:
                 break
         return MatchResult(decide(candidates), candidates, topic, norm)
+
+
+    def _contrast(self, fits: dict[int, float], q: _Query) -> None:
+        """Among finalists that fit about equally (siblings: "cấp", "cấp đổi", "cấp lại"
+        thẻ căn cước), what the caller said that only some of them know decides: each
+        finalist's fit is scaled by the share of those telling words it explains, relative
+        to the finalist that explains most."""
+        if len(fits) < 2:
+            return
+        best = max(fits.values())
+        finalists = [r for r, f in fits.items() if f >= best - CONTRAST_WINDOW]
+        if len(finalists) < 2:
+            return
+        vocabs = {r: self._record_vocab[r] for r in finalists}
+        said = [
+            (q.weights[i], frozenset(a for a, c in p.alts if c >= 0.9 * p.alts[0][1]))
+            for i, p in enumerate(q.positions)
+            if q.weights[i] > 0.0 and p.alts
+        ]
+        telling = []
+        for w, readings in said:
+            known = [r for r in finalists if readings & vocabs[r]]
+            if 0 < len(known) < len(finalists):
+                telling.append((w, frozenset(known)))
+        total = sum(w for w, _ in telling)
+        if total <= 0.0:
+            return
+        shares = {r: sum(w for w, known in telling if r in known) / total for r in finalists}
+        top = max(shares.values())
+        for r in finalists:  # the finalist that explains most keeps its fit
+            fits[r] *= 1.0 - CONTRAST + CONTRAST * shares[r] / top
 
 
 def decide(candidates: list[Candidate]) -> Action:
@@ -516,6 +574,16 @@ def _head(keys: tuple[str, ...]) -> tuple[str, ...] | None:
         if j >= 2 and k in _QUALIFIERS:
             return keys[:j]
     return None
+
+
+def _split_brackets(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A raw procedure name's words outside and inside its brackets (level suffix dropped)."""
+    text = " ".join(unicodedata.normalize("NFC", name).lower().split())
+    text = _LEVEL_SUFFIX.sub("", text)
+    inside = " ".join(_BRACKETS.findall(text))
+    if not inside:
+        return _keys(clean_name(text)), ()
+    return _keys(clean_name(_BRACKETS.sub(" ", text))), _keys(normalize(inside))
 
 
 def _keys(text: str) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from dialog.colloquial import apply_synonyms
 from dialog.evaluation import DEFAULT_CASES, Case, build_catalogue, evaluate, load_cases, select
 from dialog.matcher import (
     ANSWER_AT,
@@ -19,6 +20,7 @@ from dialog.matcher import (
     decide,
     offered,
 )
+from dialog.normalize import normalize
 from knowledge.records import ProcedureRecord
 from knowledge.seed import load_seed
 
@@ -218,15 +220,19 @@ def test_curated_record_wins_among_duplicates() -> None:
 
 
 def test_aliases_and_keywords_extend_the_official_name() -> None:
-    base = Matcher(_records()).match("cho tui hỏi làm hôn thú ở đâu")
-    assert base.action != "answer"  # "hôn" alone is weak evidence
-    curated = Matcher(
-        _records(**{KET_HON: {"aliases": ["làm hôn thú", "giấy hôn thú"], "keywords": ["cưới"]}})
-    )
-    result = curated.match("cho tui hỏi làm hôn thú ở đâu")
+    base = Matcher(_records()).match("cho tui hỏi làm giấy cưới ở đâu")
+    assert base.action != "answer"  # no word of any name
+    curated = Matcher(_records(**{KET_HON: {"aliases": ["làm giấy cưới"], "keywords": ["cưới"]}}))
+    result = curated.match("cho tui hỏi làm giấy cưới ở đâu")
     assert _top(result) == KET_HON
     assert result.action == "answer"
-    assert result.candidates[0].score > base.candidates[0].score
+    assert not base.candidates or result.candidates[0].score > base.candidates[0].score
+
+
+def test_general_colloquial_words_need_no_alias() -> None:
+    # "hôn thú" is what everyone calls a marriage; a parent "mất" is one who died.
+    m = Matcher(_records())
+    assert _top(m.match("cho tui hỏi làm hôn thú ở đâu")) == KET_HON
 
 
 def test_among_restricts_to_the_offered_codes(matcher: Matcher) -> None:
@@ -483,3 +489,68 @@ def test_a_long_story_around_the_request_is_still_understood(matcher: Matcher) -
     )
     result = matcher.match(story)
     assert _top(result) == KHAI_SINH and result.action != "no_match"
+
+
+@pytest.mark.parametrize(
+    ("text", "died"),
+    [
+        ("cho hỏi ba tui mới mất thì làm giấy khai tử ở đâu", True),
+        ("má em mất năm ngoái", True),
+        ("ba em đang hưởng lương hưu mới mất thì làm sao", True),
+        ("ong ngoai tui mat roi", True),
+        ("em mất căn cước rồi", False),  # an object follows: lost
+        ("làm lại giấy khai tử bị mất", False),
+        ("tui làm mất rồi", False),
+    ],
+)
+def test_a_person_who_mat_died_a_thing_that_mat_was_lost(text: str, died: bool) -> None:
+    words = apply_synonyms(normalize(text).split())
+    assert ("chết" in words) is died
+    assert ("mất" in words or "mat" in words) is not died
+
+
+def test_unmarked_utterance_stays_unmarked_after_synonyms_add_marks(matcher: Matcher) -> None:
+    # "tui" becomes "tôi"; the rest was still typed without marks, so "khong" and "co"
+    # are the fillers "không", "có" and the question is about khai sinh.
+    result = matcher.match("tui muon lam khai sinh cho con thi co can gi khong")
+    assert _top(result) == KHAI_SINH
+
+
+def test_bracketed_cases_are_optional() -> None:
+    recs = [
+        ProcedureRecord(code="A", name="Tạm ngừng kinh doanh của hộ kinh doanh", aliases=["tạm ngừng kinh doanh"]),
+        ProcedureRecord(
+            code="B",
+            name="Thông báo tạm ngừng kinh doanh (doanh nghiệp, chi nhánh, văn phòng đại diện)",
+        ),
+    ]
+    m = Matcher(recs)
+    # Without the bracket the name need not be heard in full; with it, what is said in it counts.
+    assert _top(m.match("thông báo tạm ngừng kinh doanh chi nhánh")) == "B"
+    assert m.match("thông báo tạm ngừng kinh doanh chi nhánh").candidates[0].score >= 0.85
+
+
+def test_the_words_only_some_finalists_know_decide_between_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dialog.matcher as matcher_module
+
+    recs = [
+        ProcedureRecord(code="CAP", name="Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ", aliases=["xin phép xây nhà ở"]),
+        ProcedureRecord(code="GIA_HAN", name="Gia hạn giấy phép xây dựng đối với nhà ở riêng lẻ"),
+        ProcedureRecord(code="DIEU_CHINH", name="Điều chỉnh giấy phép xây dựng đối với nhà ở riêng lẻ"),
+        ProcedureRecord(code="KS", name="Đăng ký khai sinh"),
+        ProcedureRecord(code="KH", name="Đăng ký kết hôn"),
+    ]
+    said = "xin phép xây nhà ở gia hạn"
+
+    def gap() -> float:
+        scores = {c.code: c.score for c in Matcher(recs).match(said).candidates}
+        return scores["GIA_HAN"] - scores["CAP"]
+
+    with_contrast = gap()
+    monkeypatch.setattr(matcher_module, "CONTRAST", 0.0)
+    without = gap()
+    # "gia hạn" is known to only one finalist: it pulls the two apart.
+    assert with_contrast > without + 0.03
+    monkeypatch.undo()
+    # The finalist that explains most keeps its fit.
+    assert Matcher(recs).match("xin phép xây nhà ở").candidates[0].score == 1.0
