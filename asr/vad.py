@@ -70,6 +70,7 @@ class EndpointDetector:
         self._start_frames = max(1, c.start_window_ms // c.frame_ms)
         self._pre_frames = max(self._start_frames, c.pre_roll_ms // c.frame_ms)
         self._floor_step = c.floor_rise_db_per_s * self._frame_s
+        self._zero = bytes(self._frame_bytes)  # digital silence: a memcmp instead of numpy
         self.reset()
 
     def reset(self) -> None:
@@ -98,7 +99,7 @@ class EndpointDetector:
         return 10.0 * math.log10(power / 1073741824.0) if power > 0 else -120.0
 
     def _is_speech(self, frame: bytes) -> bool:
-        level = self._level(frame)
+        level = -120.0 if frame == self._zero else self._level(frame)
         c = self.config
         if self._floor is None:
             self._floor = level
@@ -115,6 +116,10 @@ class EndpointDetector:
 
     def feed(self, pcm: bytes, playing: bool = False) -> list[VadEvent]:
         """Process audio; ``playing`` tells whether the hotline is speaking (barge-in mode)."""
+        if not self._pending and len(pcm) == self._frame_bytes:
+            # The usual call: one 20 ms frame per packet, nothing left over.
+            event = self._step(pcm, playing)
+            return [event] if event else []
         data = self._pending + pcm
         n = len(data) - len(data) % self._frame_bytes
         self._pending = data[n:]
@@ -132,6 +137,8 @@ class EndpointDetector:
         now = self._frames * self._frame_s
         if not self._in_speech:
             self._recent.append((frame, voiced))
+            if not voiced:  # a start needs this frame voiced: skip the window count
+                return None
             window = list(self._recent)[-self._start_frames:]
             need_ms = c.barge_in_ms if playing else c.min_speech_ms
             need = max(1, need_ms // c.frame_ms)

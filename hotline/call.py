@@ -1,8 +1,10 @@
 """The per-call loop: caller audio → VAD → recogniser → dialog manager → answer audio.
 
-One `CallSession` per answered call. A reader task turns RTP frames into speech and key
+One `CallSession` per answered call. The media session hands it every RTP frame and key
+press synchronously (no task wake-up per 20 ms frame); the VAD turns frames into speech
 events (and stops playback when the caller barges in); the dialog task takes one input
-at a time, runs the turn and plays the reply. Everything ends with the call."""
+at a time, runs the turn and plays the reply. A timer every GAP_S/2 (not a task) checks
+for a vanished caller and a turn ended only by missing RTP. Everything ends with the call."""
 
 from __future__ import annotations
 
@@ -83,9 +85,11 @@ class CallSession:
         self.inputs: asyncio.Queue[Input] = asyncio.Queue()
         self.cause = "ended"
         self.transferred_to = ""
-        self._last_packet = time.monotonic()
+        self._started = time.monotonic()
         self._speech_end_at: float | None = None
         self._playback: Playback | None = None
+        self._gone: asyncio.Future[str] | None = None  # the hang-up cause, once the caller is gone
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def call_id(self) -> str:
@@ -94,57 +98,77 @@ class CallSession:
     # ---- life cycle ---------------------------------------------------------
     async def run(self) -> None:
         self._publish("answered", caller_hash=self.caller_hash)
+        loop = asyncio.get_running_loop()
+        self._gone = loop.create_future()
+        self._timer = loop.call_later(self.GAP_S / 2, self._check_line)
+        self.media.set_handler(self._on_media)
         try:
             async with asyncio.timeout(self.limits.max_call_s):
                 async with asyncio.TaskGroup() as tg:
-                    reader = tg.create_task(self._read_media())
                     watcher = tg.create_task(self._watch_hangup())
                     await self._converse()
-                    reader.cancel()
                     watcher.cancel()
         except* TimeoutError:
             self.cause = "max_call_length"
         except* _CallerGone as gone:
             self.cause = str(gone.exceptions[0])
         finally:
+            self._timer.cancel()
+            self.media.set_handler(_ignore)
             if not self.call.ended.is_set() and self.cause != "transferred":
                 with contextlib.suppress(Exception):
                     await self.call.hangup()
 
     async def _watch_hangup(self) -> None:
-        """Hang-up, a vanished caller, and the end of a turn marked only by missing RTP (a
-        peer that sends nothing during silence, DTX, a pcap that ended) all show up here, on
-        a slow tick, so the frame path needs no timer per packet."""
-        while True:
-            try:
-                await asyncio.wait_for(self.call.ended.wait(), timeout=self.GAP_S / 2)
-            except TimeoutError:
-                gap = time.monotonic() - self._last_packet
-                if gap > self.limits.rtp_timeout_s:
-                    raise _CallerGone("rtp_timeout") from None
-                if gap >= self.GAP_S and self.vad.in_speech:
-                    ev = self.vad.flush()
-                    if ev is not None and ev.kind == "speech_end":
-                        self._utterance(ev)
-                continue
-            raise _CallerGone(self.call.hangup_cause or "remote_bye")
+        """Ends the conversation when the caller hangs up or `_check_line` finds them gone."""
+        assert self._gone is not None
+        ended = asyncio.ensure_future(self.call.ended.wait())
+        try:
+            await asyncio.wait((ended, self._gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ended.cancel()
+        if self._gone.done():
+            raise _CallerGone(self._gone.result())
+        raise _CallerGone(self.call.hangup_cause or "remote_bye")
+
+    def _check_line(self) -> None:
+        """A vanished caller, and the end of a turn marked only by missing RTP (a peer that
+        sends nothing during silence, DTX, a pcap that ended), on a slow timer: the frame
+        path needs no timer per packet."""
+        gap = time.monotonic() - (self.media.last_received or self._started)
+        if gap > self.limits.rtp_timeout_s:
+            if self._gone is not None and not self._gone.done():
+                self._gone.set_result("rtp_timeout")
+            return
+        if gap >= self.GAP_S and self.vad.in_speech:
+            ev = self.vad.flush()
+            if ev is not None and ev.kind == "speech_end":
+                self._utterance(ev)
+        self._timer = asyncio.get_running_loop().call_later(self.GAP_S / 2, self._check_line)
 
     # ---- media → inputs -----------------------------------------------------
-    async def _read_media(self) -> None:
-        async for item in self.media:
-            self._last_packet = time.monotonic()
-            if isinstance(item, DtmfEvent):
-                self._barge_in()
-                self.inputs.put_nowait(Input("digit", digit=item.digit, ended_at=time.monotonic()))
-                continue
-            assert isinstance(item, Frame)
-            for ev in self.vad.feed(item.pcm, playing=self.media.playing):
-                if ev.kind == "speech_start":
-                    if ev.barge_in or self.media.playing:
-                        self._barge_in()
-                    self._publish("speech_start", barge_in=ev.barge_in)
-                elif ev.kind == "speech_end":
-                    self._utterance(ev)
+    def _on_media(self, item: Frame | DtmfEvent) -> None:
+        """Called by the media session for every frame and key press, on the event loop."""
+        try:
+            self._handle_media(item)
+        except Exception:  # a bug here must end this call, not the packet path of the process
+            log.exception("call %s: media handling failed", self.call_id)
+            self.media.set_handler(_ignore)
+            if self._gone is not None and not self._gone.done():
+                self._gone.set_result("error")
+
+    def _handle_media(self, item: Frame | DtmfEvent) -> None:
+        if isinstance(item, DtmfEvent):
+            self._barge_in()
+            self.inputs.put_nowait(Input("digit", digit=item.digit, ended_at=time.monotonic()))
+            return
+        for ev in self.vad.feed(item.pcm, playing=self.media.playing):
+            if ev.kind == "speech_start":
+                if ev.barge_in or self.media.playing:
+                    self._barge_in()
+                self._publish("speech_start", barge_in=ev.barge_in)
+            elif ev.kind == "speech_end":
+                self._utterance(ev)
 
     def _utterance(self, ev) -> None:
         self._barge_in()
@@ -275,6 +299,10 @@ class CallSession:
 
     def _publish(self, kind: str, **data) -> None:
         self.events.publish(self.call_id, kind, **data)
+
+
+def _ignore(_item: object) -> None:
+    """Media after the conversation ended: dropped, not queued for a reader that is gone."""
 
 
 class _CallerGone(Exception):

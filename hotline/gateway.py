@@ -11,7 +11,7 @@ from pathlib import Path
 from asr.base import Engine
 from asr.vad import VadConfig
 from sip_gateway.call import Call
-from sip_gateway.media import MediaError, MediaSession
+from sip_gateway.media import MediaError, MediaSession, PayloadCache
 from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator
 from sip_gateway.sdp import SdpError, build_answer
@@ -63,12 +63,14 @@ class Gateway:
         self.events = events
         self.metrics = metrics
         self.pacer = Pacer()
+        self.payloads = PayloadCache()  # prompts are encoded to G.711 once, not on every play
         self.ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
         self.ua = UserAgent(self._on_invite, host=settings.sip_host, port=settings.sip_port,
                             max_calls=settings.max_calls, advertised_host=settings.public_address or None)
         self.limits = CallLimits(no_input_s=settings.no_input_s, max_call_s=settings.max_call_s)
         self._hash_key = caller_hash_key(settings)
         self.sessions: dict[str, CallSession] = {}
+        self._timing: asyncio.Task | None = None
 
     @property
     def sip_port(self) -> int:
@@ -76,6 +78,7 @@ class Gateway:
 
     async def start(self) -> None:
         await self.ua.start()
+        self._timing = asyncio.create_task(self._report_send_timing(), name="send-timing")
         log.info("SIP on %s:%d (UDP and TCP), RTP %d-%d", self.settings.sip_host, self.ua.port,
                  self.settings.rtp_port_min, self.settings.rtp_port_max)
 
@@ -85,7 +88,20 @@ class Gateway:
         if not await self.ua.wait_idle(grace_s):
             log.warning("hanging up %d calls still active after %.0f s", self.ua.active_calls, grace_s)
 
+    async def _report_send_timing(self, every_s: float = 2.0) -> None:
+        """The send-lateness gauge covers the last `every_s` seconds, not the process's life:
+        a load peak shows while it lasts and does not hide behind hours of quiet."""
+        hist = self.pacer.send_lateness
+        before = hist.copy()
+        while True:
+            await asyncio.sleep(every_s)
+            window = hist.since(before)
+            before = hist.copy()
+            self.metrics.rtp_send_late_ms.set(window.quantile(0.99) if window.total else 0.0)
+
     async def stop(self) -> None:
+        if self._timing is not None:
+            self._timing.cancel()
         await self.ua.stop()
         self.pacer.stop()
         self.recognition.close()
@@ -95,7 +111,8 @@ class Gateway:
         caller = hash_caller(call.caller or "", self._hash_key)
         try:
             snapshot = await asyncio.to_thread(self.brain.snapshot)
-            media = await MediaSession.open(self.pacer, self.ports, host=self.settings.sip_host)
+            media = await MediaSession.open(self.pacer, self.ports, host=self.settings.sip_host,
+                                            payloads=self.payloads)
         except MediaError as exc:
             log.error("no media for call %s: %s", call.call_id, exc)
             await call.reject(503, "Media Unavailable")
@@ -144,7 +161,6 @@ class Gateway:
                 self.metrics.calls.labels(outcome).inc()
                 self.metrics.rtp_lost.inc(media.stats.lost)
                 self.metrics.rtp_late.inc(media.stats.late)
-                self.metrics.rtp_send_late_ms.set(self.pacer.send_lateness.quantile(0.99))
                 self.events.publish(call.call_id, "ended", cause=cause, outcome=outcome)
         finally:
             with contextlib.suppress(Exception):

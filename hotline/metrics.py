@@ -35,7 +35,8 @@ class Metrics:
         self.rtp_lost = Counter("hotline_rtp_lost_packets_total", "Inbound RTP packets lost", registry=r)
         self.rtp_late = Counter("hotline_rtp_late_packets_total", "Inbound RTP packets too late to play", registry=r)
         self.rtp_send_late_ms = Gauge(
-            "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile", registry=r)
+            "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile over the last 2 s",
+            registry=r)
         self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
                                registry=r)
         self.cdr_lag = Histogram(

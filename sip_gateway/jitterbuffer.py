@@ -57,20 +57,22 @@ class JitterBuffer(Generic[T]):
         self.max_wait = max_wait
         self.shrink_after = shrink_after
         self.counters = JitterCounters()
-        self._slots: dict[int, tuple[T, float]] = {}
+        # The packets waiting, by extended sequence number, with their arrival time. Read-only
+        # outside; always the same dict (the media session keeps a reference to test it cheaply).
+        self.held: dict[int, tuple[T, float]] = {}
         self._next: int | None = None  # extended sequence number to release next
         self._highest: int | None = None
         self._given_up: set[int] = set()  # recently skipped numbers, to tell late from duplicate
         self._clean_run = 0
 
     def __len__(self) -> int:
-        return len(self._slots)
+        return len(self.held)
 
     def reset(self) -> list[T]:
         """Forget the stream (e.g. a new SSRC); returns what was still held, in order."""
-        out = [self._slots[k][0] for k in sorted(self._slots)]
+        out = [self.held[k][0] for k in sorted(self.held)]
         self.counters.released += len(out)
-        self._slots.clear()
+        self.held.clear()
         self._given_up.clear()
         self._next = self._highest = None
         return out
@@ -87,7 +89,7 @@ class JitterBuffer(Generic[T]):
         """Add one packet; returns the items now ready, in order."""
         self.counters.received += 1
         ext = self._extend(sequence & 0xFFFF)
-        if ext == self._next and not self._slots:
+        if ext == self._next and not self.held:
             # The common case, next in order with nothing held: straight through.
             self._highest = ext
             self._next = ext + 1
@@ -112,10 +114,10 @@ class JitterBuffer(Generic[T]):
             else:
                 self.counters.duplicates += 1
             return out
-        if ext in self._slots:
+        if ext in self.held:
             self.counters.duplicates += 1
             return out
-        self._slots[ext] = (item, now)
+        self.held[ext] = (item, now)
         if self._highest is None or ext > self._highest:
             self._highest = ext
         if self.adaptive:
@@ -133,12 +135,12 @@ class JitterBuffer(Generic[T]):
     def poll(self, now: float) -> list[T]:
         """Release what waited too long for a missing packet (called on the pacer tick)."""
         out: list[T] = []
-        if self._slots:
+        if self.held:
             self._drain(now, out)
         return out
 
     def _drain(self, now: float, out: list[T]) -> None:
-        slots = self._slots
+        slots = self.held
         while slots:
             nxt = self._next
             entry = slots.pop(nxt, None)

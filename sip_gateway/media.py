@@ -26,8 +26,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import struct
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,6 +50,9 @@ SAMPLE_RATE = 8000
 FRAME_SAMPLES = 160  # 20 ms
 FRAME_BYTES = FRAME_SAMPLES * 2
 CN_PAYLOAD_TYPE = 13  # RFC 3389 comfort noise: accepted and ignored
+# The RTP header after its first byte, for the usual packet (V=2, no padding, extension
+# or CSRC: first byte 0x80), read without building an RtpPacket.
+_AFTER_FIRST = struct.Struct("!BHII")
 
 
 def _frame_decoder(decode: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
@@ -75,10 +79,13 @@ class G711:
     encode: Callable[[bytes], bytes]
     decode: Callable[[bytes], bytes]
     silence: bytes  # one encoded 20 ms frame of silence
+    silence_pcm: bytes = bytes(FRAME_BYTES)  # what it decodes to: a silent frame needs no decoding
 
 
-PCMU = G711("PCMU", 0, ulaw_encode, _frame_decoder(ulaw_decode), ulaw_encode(bytes(FRAME_BYTES)))
-PCMA = G711("PCMA", 8, alaw_encode, _frame_decoder(alaw_decode), alaw_encode(bytes(FRAME_BYTES)))
+PCMU = G711("PCMU", 0, ulaw_encode, _frame_decoder(ulaw_decode), ulaw_encode(bytes(FRAME_BYTES)),
+            ulaw_decode(ulaw_encode(bytes(FRAME_BYTES))))
+PCMA = G711("PCMA", 8, alaw_encode, _frame_decoder(alaw_decode), alaw_encode(bytes(FRAME_BYTES)),
+            alaw_decode(alaw_encode(bytes(FRAME_BYTES))))
 CODECS = {"PCMU": PCMU, "PCMA": PCMA}
 
 
@@ -90,6 +97,37 @@ def codec_for(name_or_pt: str | int) -> G711:
     elif name_or_pt.upper() in CODECS:
         return CODECS[name_or_pt.upper()]
     raise ValueError(f"unsupported codec {name_or_pt!r}: PCMU or PCMA")
+
+
+class PayloadCache:
+    """G.711 encodings of audio that is played again and again (the same prompts to every
+    caller), shared by the sessions of a process: each is encoded once per codec instead
+    of on every play. Keyed by the PCM bytes object, whose hash Python keeps after the
+    first lookup, so a hit costs a dict lookup. Least recently used entries go first."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, bytes], bytes] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def encode(self, codec: G711, pcm: bytes) -> bytes:
+        key = (codec.name, pcm)
+        encoded = self._items.get(key)
+        if encoded is not None:
+            self._items.move_to_end(key)
+            self.hits += 1
+            return encoded
+        self.misses += 1
+        encoded = codec.encode(pcm)
+        if len(encoded) <= self.max_bytes:
+            self._items[key] = encoded
+            self._bytes += len(encoded)
+            while self._bytes > self.max_bytes:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+        return encoded
 
 
 class MediaError(RuntimeError):
@@ -108,14 +146,16 @@ class Playback:
     """Audio queued with ``MediaSession.play``. ``await playback`` returns True
     when it was sent to the end, False when stopped (barge-in) or the call ended."""
 
-    __slots__ = ("pcm", "_encoded", "_codec", "_offset", "_future", "frames_sent")
+    __slots__ = ("pcm", "_encoded", "_codec", "_offset", "_future", "frames_sent", "_payloads")
 
-    def __init__(self, pcm: bytes, codec: G711, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, pcm: bytes, codec: G711, loop: asyncio.AbstractEventLoop,
+                 payloads: PayloadCache | None = None) -> None:
         if len(pcm) % 2:
             raise ValueError("PCM16 audio must have an even number of bytes")
         self.pcm = pcm
         self._codec = codec
-        self._encoded = codec.encode(pcm)  # once, vectorised: the tick only slices
+        self._payloads = payloads
+        self._encoded = self._encode(codec)  # once, vectorised: the tick only slices
         self._offset = 0  # samples (= encoded bytes) sent
         self.frames_sent = 0
         self._future: asyncio.Future[bool] = loop.create_future()
@@ -140,10 +180,13 @@ class Playback:
     def __await__(self):
         return asyncio.shield(self._future).__await__()
 
+    def _encode(self, codec: G711) -> bytes:
+        return codec.encode(self.pcm) if self._payloads is None else self._payloads.encode(codec, self.pcm)
+
     def _next_payload(self, codec: G711) -> bytes | None:
         if codec is not self._codec:  # the codec changed by re-INVITE mid-playback
             self._codec = codec
-            self._encoded = codec.encode(self.pcm)
+            self._encoded = self._encode(codec)
         chunk = self._encoded[self._offset : self._offset + FRAME_SAMPLES]
         if not chunk:
             return None
@@ -191,6 +234,7 @@ class MediaSession:
         queue_frames: int = 500,
         relatch_after: float = 0.5,
         handler: Callable[[Frame | DtmfEvent], None] | None = None,
+        payloads: PayloadCache | None = None,
     ) -> None:
         self.pacer = pacer
         self.codec = codec
@@ -198,6 +242,7 @@ class MediaSession:
         # With a handler, items are handed over synchronously instead of queued: no task
         # wake-up per 20 ms frame (e.g. a VAD that only wakes the call at the end of speech).
         self.handler = handler
+        self.payloads = payloads  # shared encodings of prompts played to many calls
         self.symmetric = symmetric
         self.relatch_after = relatch_after
         self.sending = True  # False while the peer holds the call (sendonly/inactive offer)
@@ -219,7 +264,9 @@ class MediaSession:
         self._queue: deque = deque()
         self._queue_max = queue_frames
         self._waiters: list[asyncio.Future] = []  # readers blocked in receive()
-        self._jb: JitterBuffer[RtpPacket] = JitterBuffer(depth=jitter_depth)
+        # Items are (payload type, timestamp, payload, sequence, ssrc, marker) tuples.
+        self._jb: JitterBuffer[tuple] = JitterBuffer(depth=jitter_depth)
+        self._jb_held = self._jb.held  # the same dict: "anything held?" without a call per tick
         self._rfc4733 = Rfc4733Receiver()
         self.inband_dtmf = inband_dtmf
         self._inband: InbandDtmfDetector | None = None
@@ -358,17 +405,35 @@ class MediaSession:
 
     # ---- inbound --------------------------------------------------------
 
+    @property
+    def last_received(self) -> float:
+        """Monotonic time of the last packet accepted from the peer (0 before the first)."""
+        return self._last_in
+
     def _datagram_received(self, data: bytes, addr) -> None:
+        # The per-packet path of every call: 50 packets a second each, so it avoids
+        # allocations it does not need (no RtpPacket for the usual header, no decoding of
+        # a silent frame).
         if self._closed:
             return
         stats = self._stats
-        try:
-            packet = parse_rtp(data)
-        except RtpParseError:
-            stats.malformed += 1
-            return
+        if len(data) > 12 and data[0] == 0x80:
+            second, sequence, timestamp, ssrc = _AFTER_FIRST.unpack_from(data, 1)
+            pt = second & 0x7F
+            if 72 <= pt <= 76:  # RFC 5761: RTCP on a muxed port
+                stats.malformed += 1
+                return
+            payload = data[12:]
+        else:
+            try:
+                packet = parse_rtp(data)
+            except RtpParseError:
+                stats.malformed += 1
+                return
+            pt, sequence, timestamp, ssrc = packet.payload_type, packet.sequence, packet.timestamp, packet.ssrc
+            second = pt | (0x80 if packet.marker else 0)
+            payload = packet.payload
         now = time.monotonic()
-        pt = packet.payload_type
         if pt != self.codec.payload_type and pt != self.dtmf_payload_type and pt != CN_PAYLOAD_TYPE:
             stats.foreign += 1
             return
@@ -379,36 +444,45 @@ class MediaSession:
             self._latched = addr
         self._last_in = now
         stats.packets_in += 1
-        stats.bytes_in += len(packet.payload)
-        if packet.ssrc != self._remote_ssrc:
+        stats.bytes_in += len(payload)
+        if ssrc != self._remote_ssrc:
             if self._remote_ssrc is not None:
                 for p in self._jb.reset():  # a new stream (transfer, re-INVITE): flush the old one
                     self._deliver(p, now)
-            self._remote_ssrc = packet.ssrc
+            self._remote_ssrc = ssrc
             stats.reset_transit()
         if pt == self.codec.payload_type:
-            stats.update_jitter(packet.timestamp, now)
-        for p in self._jb.push(packet.sequence, packet, now):
+            stats.update_jitter(timestamp, now)
+        for p in self._jb.push(sequence, (pt, timestamp, payload, sequence, ssrc, second & 0x80), now):
             self._deliver(p, now)
 
-    def _deliver(self, packet: RtpPacket, now: float) -> None:
-        pt = packet.payload_type
-        if pt == self.codec.payload_type:
-            pcm = self.codec.decode(packet.payload)
-            self._put(Frame(pcm, packet.timestamp))
+    def _deliver(self, item: tuple, now: float) -> None:
+        pt, timestamp, payload = item[0], item[1], item[2]
+        codec = self.codec
+        if pt == codec.payload_type:
+            pcm = codec.silence_pcm if payload == codec.silence else codec.decode(payload)
+            self._put(Frame(pcm, timestamp))
             if self._inband is not None:
-                for ev in self._inband.feed(pcm, packet.timestamp):
+                for ev in self._inband.feed(pcm, timestamp):
                     self._dtmf(ev)
         elif pt == self.dtmf_payload_type:
             if not self._seen_rfc4733:
                 self._seen_rfc4733 = True
                 self._update_inband()  # the peer speaks RFC 4733: trust it alone
+            packet = RtpPacket(pt, item[3], timestamp, item[4], payload, bool(item[5]))
             for ev in self._rfc4733.feed(packet, now):
                 self._dtmf(ev)
 
     def _dtmf(self, ev: DtmfEvent) -> None:
         self._stats.dtmf_events += 1
         self._put(ev)
+
+    def set_handler(self, handler: Callable[[Frame | DtmfEvent], None]) -> None:
+        """Hand frames and key presses to ``handler`` synchronously from now on (what was
+        queued so far first), instead of queueing them for ``receive``."""
+        self.handler = handler
+        while self._queue and self._queue[0] is not _CLOSED:
+            handler(self._queue.popleft())
 
     def _put(self, item) -> None:
         if self.handler is not None and item is not _CLOSED:
@@ -455,7 +529,7 @@ class MediaSession:
         """Queue 8 kHz PCM16 audio; it starts after what is already queued."""
         if self._closed:
             raise MediaError("session is closed")
-        playback = Playback(pcm, self.codec, asyncio.get_running_loop())
+        playback = Playback(pcm, self.codec, asyncio.get_running_loop(), self.payloads)
         if not pcm:
             playback._finish(True)
             return playback
@@ -488,7 +562,7 @@ class MediaSession:
         """Called by the pacer every 20 ms: send one packet. Returns whether it sent."""
         if self._first_tick is None:
             self._first_tick = tick
-        if self._jb:  # release what waited too long for a lost packet
+        if self._jb_held:  # release what waited too long for a lost packet
             for p in self._jb.poll(now):
                 self._deliver(p, now)
         if self._rfc4733.open_press:
@@ -497,7 +571,6 @@ class MediaSession:
         target = self._latched or self._remote
         if target is None or not self.sending or self._transport is None:
             return False
-        self._stats.send_lateness.add((now - deadline) * 1000)
         timestamp = (self._ts_base + (tick - self._first_tick) * FRAME_SAMPLES) & 0xFFFFFFFF
         marker = False
         if self._dtmf_out:

@@ -1,5 +1,6 @@
-"""Per-session RTP counters, the RFC 3550 interarrival jitter and a send
-lateness histogram. Plain numbers, no I/O: read by metrics and the CDR."""
+"""Per-session RTP counters, the RFC 3550 interarrival jitter, and a lateness histogram
+with fixed buckets. Plain numbers, no I/O: read by metrics and the CDR. (Send lateness
+is measured once per process by the pacer, not per session: one less call per packet.)"""
 
 from __future__ import annotations
 
@@ -66,7 +67,6 @@ class SessionStats:
     send_errors: int = 0
     missed_ticks: int = 0  # pacer ticks skipped because the process was too late to catch up
     jitter: float = 0.0  # RFC 3550 §6.4.1 interarrival jitter, timestamp units
-    send_lateness: LatenessHistogram = field(default_factory=LatenessHistogram)
     _transit: float | None = None
 
     def update_jitter(self, rtp_timestamp: int, arrival: float, clock_rate: int = 8000) -> None:
