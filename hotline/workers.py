@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from .config import Settings
 from .kamailio.render import (
     KamailioOptions,
@@ -230,7 +232,8 @@ def serve_workers(settings: Settings) -> int:
     # force: `hotline` already configured logging for its own WARNING level.
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # the readiness polls
+    for noisy in ("httpx", "alembic"):  # readiness polls, migrations at start
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         kamailio = find_kamailio(settings.kamailio_bin)
         specs = plan_workers(settings.workers, sip_port=settings.sip_port, http_port=settings.http_port,
@@ -244,7 +247,11 @@ def serve_workers(settings: Settings) -> int:
     except (LaunchError, ValueError, OSError, subprocess.TimeoutExpired) as exc:
         print(f"hotline serve: {exc}", file=sys.stderr)
         return 2
-    launcher.prepare_database()
+    try:
+        launcher.prepare_database()
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"hotline serve: cannot open the database: {exc}", file=sys.stderr)
+        return 2
     for w in specs:
         log.info("worker %d: SIP %d, HTTP %d, RTP %d-%d", w.index, w.sip_port, w.http_port,
                  w.rtp_port_min, w.rtp_port_max)
