@@ -32,9 +32,10 @@ Scoring (all over syllable keys, see ``dialog.index``):
   large catalogue, only words most procedures share ("đăng ký", "cấp lại giấy").
   The same holds for ``among``: with no content word of an offered procedure there
   is no choice.
-* A name's bracketed list of cases ("tạm ngừng kinh doanh (doanh nghiệp, chi nhánh,
-  ...)") is optional: the name without it is a text too (BRACKET_FACTOR), whose
-  bracketed words still explain what the caller said.
+* A name's parts joined by "hoặc" are texts too (at HEAD_FACTOR). Its bracketed list
+  of cases ("tạm ngừng kinh doanh (doanh nghiệp, chi nhánh, ...)") is optional: the
+  name without it is a text too (BRACKET_FACTOR), whose bracketed words still explain
+  what the caller said.
 * Finalists that fit about equally (within CONTRAST_WINDOW: "cấp", "cấp đổi", "cấp lại"
   thẻ căn cước; an alias of one against the long official name of its sibling) are
   told apart by the words only some of them know: each one's fit is scaled by up to
@@ -221,6 +222,10 @@ class Matcher:
             head = _head(main)
             if head:
                 texts.append(IndexedText(i, head, HEAD_FACTOR))
+            for part in _alternatives(main):
+                # "... chuyển sang lĩnh bằng tài khoản, hoặc thay đổi thông tin cá nhân":
+                # a caller asks about one of the alternatives.
+                texts.append(IndexedText(i, part, HEAD_FACTOR))
             for alias in r.aliases:
                 keys = _keys(normalize(alias))
                 if keys:
@@ -574,6 +579,18 @@ def _head(keys: tuple[str, ...]) -> tuple[str, ...] | None:
         if j >= 2 and k in _QUALIFIERS:
             return keys[:j]
     return None
+
+
+def _alternatives(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The parts of a name joined by "hoặc", when there are several of two or more words."""
+    parts: list[tuple[str, ...]] = []
+    start = 0
+    for j, k in enumerate(keys + ("hoặc",)):
+        if k == "hoặc":
+            parts.append(keys[start:j])
+            start = j + 1
+    parts = [p for p in parts if len(p) >= 2]
+    return parts if len(parts) >= 2 else []
 
 
 def _split_brackets(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -554,3 +554,24 @@ def test_the_words_only_some_finalists_know_decide_between_them(monkeypatch: pyt
     monkeypatch.undo()
     # The finalist that explains most keeps its fit.
     assert Matcher(recs).match("xin phép xây nhà ở").candidates[0].score == 1.0
+
+
+def test_a_name_of_alternatives_matches_either() -> None:
+    recs = [
+        ProcedureRecord(
+            code="LINH",
+            name="Người hưởng lĩnh chế độ bảo hiểm xã hội bằng tiền mặt chuyển sang lĩnh bằng tài khoản cá nhân "
+            "và ngược lại, hoặc thay đổi thông tin cá nhân",
+        ),
+        ProcedureRecord(
+            code="TRUY",
+            name="Truy lĩnh lương hưu, trợ cấp bảo hiểm xã hội của người hưởng đã chết nhưng còn chế độ chưa nhận",
+        ),
+        ProcedureRecord(code="KS", name="Đăng ký khai sinh"),
+        ProcedureRecord(code="KH", name="Đăng ký kết hôn"),
+        ProcedureRecord(code="HT", name="Thay đổi, cải chính, bổ sung thông tin hộ tịch"),
+    ]
+    # The caller names the second alternative only; against the whole name that is too little.
+    result = Matcher(recs).match("đổi thông tin cá nhân của người đang hưởng lương hưu")
+    assert _top(result) == "LINH"
+    assert result.candidates[0].score >= 0.6
