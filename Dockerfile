@@ -1,8 +1,9 @@
-# The hotline on embedded defaults (SQLite, bundled speech models).
+# The hotline on embedded defaults (SQLite, bundled speech models). kamailio: for
+# `hotline serve --workers N` (gateway workers behind its dispatcher).
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends espeak-ng sox make \
+    && apt-get install -y --no-install-recommends espeak-ng sox make kamailio \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
