@@ -111,7 +111,7 @@ class UserAgent:
             self.tcp = await TcpTransport.listen(self.host, self.port, self._on_message)
 
     async def drain(self) -> None:
-        """Stop taking calls: INVITE and OPTIONS get 503 so a load balancer moves on."""
+        """Stop taking calls: INVITE and OPTIONS get 503 so a load balancer moves on (as at max_calls)."""
         self.draining = True
 
     async def stop(self) -> None:
@@ -271,8 +271,10 @@ class UserAgent:
         elif method == "INVITE":
             self._on_invite(req, peer, transport, dest)
         elif method == "OPTIONS":
-            if self.draining:
-                self._reply(req, transport, dest, 503, extra=[("Retry-After", "30")])
+            # A health check (a load balancer's): draining or full, send new calls elsewhere.
+            if self.draining or self._inbound >= self.max_calls:
+                retry = "30" if self.draining else "5"
+                self._reply(req, transport, dest, 503, extra=[("Retry-After", retry)])
             else:
                 self._reply(
                     req, transport, dest, 200, extra=[("Allow", ALLOW), ("Accept", "application/sdp")]

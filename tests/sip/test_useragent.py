@@ -264,6 +264,50 @@ def test_drain_refuses_new_calls_and_waits_for_the_last_one():
     assert len(calls) == 1 and calls[0].hangup_cause == "remote_bye"
 
 
+def test_options_health_check_says_503_when_full_or_draining():
+    async def handler(call: Call) -> None:
+        await call.answer(answer_sdp(call))
+        await call.ended.wait()
+
+    async def body():
+        callee = UserAgent(handler, host="127.0.0.1", port=0, max_calls=1, timers=FAST)
+        caller = UserAgent(_refuse, host="127.0.0.1", port=0, timers=FAST, user_agent="tester")
+        await callee.start()
+        await caller.start()
+        probe = Peer()
+        n = 0
+
+        async def options() -> int:
+            nonlocal n
+            n += 1
+            await probe.send(
+                (
+                    f"OPTIONS sip:127.0.0.1:{callee.port} SIP/2.0\r\n"
+                    f"Via: SIP/2.0/UDP 127.0.0.1:{probe.port};branch=z9hG4bKping{n}\r\n"
+                    f"From: <sip:lb@127.0.0.1>;tag=p{n}\r\nTo: <sip:127.0.0.1:{callee.port}>\r\n"
+                    f"Call-ID: ping{n}\r\nCSeq: {n} OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                ).encode(),
+                callee.port,
+            )
+            return (await probe.recv()).status
+
+        try:
+            assert await options() == 200
+            call = await caller.place_call(f"sip:1900@127.0.0.1:{callee.port}", build_offer("127.0.0.1", 41000))
+            assert await options() == 503  # full: a balancer sends the next call elsewhere
+            await call.hangup()
+            assert await callee.wait_idle(timeout=5) is True
+            assert await options() == 200
+            await callee.drain()
+            assert await options() == 503
+        finally:
+            probe.sock.close()
+            await caller.stop()
+            await callee.stop()
+
+    run(body())
+
+
 def test_offer_without_g711_gets_488():
     g729_only = parse_sdp(
         "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
