@@ -7,6 +7,9 @@ interleaved like concurrent calls. Two loads, each against a fresh database:
 - paced: the same operations spread evenly over --seconds (like N calls in progress);
   the lag is how long an operation waited from queued to committed (max and at the end).
 
+The writer's CPU per operation matters beyond throughput: it is a thread of the serving
+process, and while it runs Python it holds the GIL the event loop needs for RTP.
+
 Each load runs with the batched writer (default: up to 500 operations per transaction,
 every 100 ms) and, for comparison, with one transaction per operation (what the writer
 did before).
@@ -79,7 +82,7 @@ def one(url: str, steps: list[tuple], *, batched: bool, seconds: float) -> dict:
     result = {
         "ops": len(steps), "written": w.stats.written, "elapsed_s": elapsed,
         "ops_per_s": done / elapsed, "lag_max_s": w.stats.lag_max_s, "backlog_at_end": backlog_at_end,
-        "drain_after_last_s": elapsed - queued_s, "batches": w.stats.batches, "largest_batch": w.stats.largest_batch,
+        "drain_after_last_s": elapsed - queued_s, "cpu_us_per_op": w.stats.cpu_s / max(1, done) * 1e6, "batches": w.stats.batches, "largest_batch": w.stats.largest_batch,
     }
     w.close()
     db.dispose()
@@ -110,7 +113,7 @@ def main() -> int:
                       f" = {r['ops_per_s']:,.0f} ops/s; lag max "
                       f"{r['lag_max_s']:.2f} s, backlog at the last queued {r['backlog_at_end']}, drained "
                       f"{r['drain_after_last_s']:.2f} s later; {r['batches']} transactions "
-                      f"(largest {r['largest_batch']})", flush=True)
+                      f"(largest {r['largest_batch']}); writer CPU {r['cpu_us_per_op']:.0f} us/op", flush=True)
     return 0
 
 

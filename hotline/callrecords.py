@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload, sessionmaker
 
@@ -163,17 +176,48 @@ class CallRecords:
                              transfer_target=transfer_target)])
 
     def write(self, ops: Sequence[RecordOp]) -> None:
-        """Apply `ops` in order in one transaction: all of them or (on an error) none."""
+        """Apply `ops` in order in one transaction: all of them or (on an error) none.
+
+        Core statements, not ORM objects: one SELECT of the calls the batch touches, then
+        one executemany each for new calls, turns and changed calls. The writer is a thread
+        of the serving process, and ORM bookkeeping for hundreds of rows held the GIL long
+        enough to make the event loop's RTP sends late."""
         if not ops:
             return
+        calls, turns_table = CallRow.__table__, TurnRow.__table__
         with self._sessions.begin() as s:
-            # One SELECT for the batch instead of one per operation.
+            conn = s.connection()
             ids = list({op.call_id for op in ops if op.kind != "start"})
-            rows: dict[str, CallRow] = {}
+            known: dict[str, dict] = {}
             for i in range(0, len(ids), 500):
-                rows.update((r.id, r) for r in s.scalars(select(CallRow).where(CallRow.id.in_(ids[i:i + 500]))))
+                result = conn.execute(select(*(calls.c[k] for k in _CALL_STATE)).where(calls.c.id.in_(ids[i:i + 500])))
+                known.update((r["id"], dict(r)) for r in result.mappings())
+            inserts: list[dict] = []
+            turns: list[dict] = []
+            changed: set[str] = set()
+            new: dict[str, dict] = {}
             for op in ops:
-                _apply(s, rows, op)
+                if op.kind == "start":
+                    row = {"id": op.call_id, "channel": op.channel, "caller_hash": op.caller_hash,
+                           "started_at": op.at, "answered_at": None, "ended_at": None, "duration_s": None,
+                           "hangup_cause": "", "outcome": "", "transfer_target": "", "procedures": []}
+                    inserts.append(row)  # a second start of one id fails the insert, as it should
+                    new.setdefault(op.call_id, row)
+                    continue
+                row = new.get(op.call_id) or known.get(op.call_id)
+                if row is None:  # its start was refused (logged then); nothing to attach this to
+                    continue
+                if _apply(row, op, turns) and op.call_id not in new:
+                    changed.add(op.call_id)
+            if inserts:
+                conn.execute(insert(calls), inserts)
+            if turns:
+                conn.execute(insert(turns_table), turns)
+            if changed:
+                stmt = (update(calls).where(calls.c.id == bindparam("_id"))
+                        .values({k: bindparam(k) for k in _CALL_STATE if k not in ("id", "started_at")}))
+                conn.execute(stmt, [{"_id": i, **{k: v for k, v in known[i].items() if k not in ("id", "started_at")}}
+                                    for i in changed])
 
     def get(self, call_id: str) -> dict | None:
         with self._sessions() as s:
@@ -193,35 +237,37 @@ class CallRecords:
             return total, [_call_dict(r, turns=False) for r in rows]
 
 
-def _apply(s, rows: dict[str, CallRow], op: RecordOp) -> None:
-    if op.kind == "start":
-        row = CallRow(id=op.call_id, channel=op.channel, caller_hash=op.caller_hash, started_at=op.at)
-        s.add(row)
-        rows[op.call_id] = row
-        return
-    row = rows.get(op.call_id)
-    if row is None:  # its start was refused (logged then); nothing to attach this to
-        return
+# What a batch reads and rewrites of a call's row.
+_CALL_STATE = ("id", "started_at", "answered_at", "ended_at", "duration_s", "hangup_cause", "outcome",
+               "transfer_target", "procedures")
+_TURN_FIELDS = TurnRecord.__slots__
+
+
+def _apply(row: dict, op: RecordOp, turns: list[dict]) -> bool:
+    """Apply one operation to a call's row (as a dict); a turn also goes to `turns`.
+    Returns whether the row changed."""
     if op.kind == "answered":
-        row.answered_at = op.at
-    elif op.kind == "turn":
+        row["answered_at"] = op.at
+        return True
+    if op.kind == "turn":
         turn = op.turn
         assert turn is not None
-        s.add(TurnRow(call_id=op.call_id, at=op.at, **{k: getattr(turn, k) for k in TurnRecord.__slots__}))
+        turns.append({"call_id": op.call_id, "at": op.at, **{k: getattr(turn, k) for k in _TURN_FIELDS}})
         code = answered(turn.event)
-        if code and code not in (row.procedures or []):
-            row.procedures = [*(row.procedures or []), code]
-    elif op.kind == "end":
-        if row.ended_at is not None:
-            return
-        started = row.started_at if row.started_at.tzinfo else row.started_at.replace(tzinfo=op.at.tzinfo)
-        row.ended_at = op.at
-        row.duration_s = round((op.at - started).total_seconds(), 3)
-        row.hangup_cause = op.cause
-        row.outcome = op.outcome
-        row.transfer_target = op.transfer_target
-    else:
-        raise ValueError(f"unknown call record operation {op.kind!r}")
+        procedures = row["procedures"] or []
+        if code and code not in procedures:
+            row["procedures"] = [*procedures, code]
+            return True
+        return False
+    if op.kind == "end":
+        if row["ended_at"] is not None:
+            return False
+        started = row["started_at"]
+        started = started if started.tzinfo else started.replace(tzinfo=op.at.tzinfo)
+        row.update(ended_at=op.at, duration_s=round((op.at - started).total_seconds(), 3), hangup_cause=op.cause,
+                   outcome=op.outcome, transfer_target=op.transfer_target)
+        return True
+    raise ValueError(f"unknown call record operation {op.kind!r}")
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -354,10 +400,10 @@ class BackgroundCallRecords:
 
     def _write(self, batch: list[tuple[RecordOp, float]]) -> None:
         ops = [op for op, _ in batch]
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.thread_time()
         written = self._write_batch(ops)
         now = time.monotonic()
-        self.stats.note(len(ops), written, now - started, now - batch[0][1])
+        self.stats.note(len(ops), written, now - started, now - batch[0][1], time.thread_time() - cpu)
         if self.metrics is not None:
             self.metrics.cdr_lag.observe(now - batch[0][1])
             self.metrics.cdr_queue.set(len(self._queue))
@@ -403,14 +449,16 @@ class WriterStats:
     batches: int = 0
     largest_batch: int = 0
     write_s: float = 0.0  # time spent in transactions
+    cpu_s: float = 0.0  # CPU time of the writer thread in them (mostly holding the GIL)
     lag_max_s: float = 0.0  # longest wait of an operation from queued to committed
 
-    def note(self, ops: int, written: int, write_s: float, lag_s: float) -> None:
+    def note(self, ops: int, written: int, write_s: float, lag_s: float, cpu_s: float = 0.0) -> None:
         self.operations += ops
         self.written += written
         self.batches += 1
         self.largest_batch = max(self.largest_batch, ops)
         self.write_s += write_s
+        self.cpu_s += cpu_s
         self.lag_max_s = max(self.lag_max_s, lag_s)
 
     @property

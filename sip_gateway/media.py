@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import struct
 import time
 from collections import OrderedDict, deque
@@ -259,6 +260,7 @@ class MediaSession:
         self._first_tick: int | None = None
         self._marker = True  # first packet of the stream
         self._transport: asyncio.DatagramTransport | None = None
+        self._sock: socket.socket | None = None
         self._ports: PortAllocator | None = None
         # A deque and a list of waiting readers instead of asyncio.Queue: far cheaper per packet.
         self._queue: deque = deque()
@@ -268,6 +270,7 @@ class MediaSession:
         self._jb: JitterBuffer[tuple] = JitterBuffer(depth=jitter_depth)
         self._jb_held = self._jb.held  # the same dict: "anything held?" without a call per tick
         self._rfc4733 = Rfc4733Receiver()
+        self._press_open = False  # Rfc4733Receiver.open_press, kept here: no property call per tick
         self.inband_dtmf = inband_dtmf
         self._inband: InbandDtmfDetector | None = None
         self._seen_rfc4733 = False
@@ -303,9 +306,16 @@ class MediaSession:
             else:
                 candidate = 0
             try:
-                transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _Protocol(session), local_addr=(host, candidate)
-                )
+                # Our own socket, so that sends skip the transport (uvloop closes it with the
+                # transport).
+                sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+                try:
+                    sock.setblocking(False)
+                    sock.bind((host, candidate))
+                    transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(session), sock=sock)
+                except BaseException:
+                    sock.close()
+                    raise
                 break
             except OSError as exc:
                 if ports is not None and port is None:
@@ -317,6 +327,7 @@ class MediaSession:
                         continue
                 raise MediaError(f"cannot bind RTP port {candidate} on {host}: {exc}") from exc
         session._transport = transport
+        session._sock = sock
         session._ports = ports if port is None else None
         session.local_port = transport.get_extra_info("sockname")[1]
         pacer.add(session)
@@ -472,6 +483,7 @@ class MediaSession:
             packet = RtpPacket(pt, item[3], timestamp, item[4], payload, bool(item[5]))
             for ev in self._rfc4733.feed(packet, now):
                 self._dtmf(ev)
+            self._press_open = self._rfc4733.open_press
 
     def _dtmf(self, ev: DtmfEvent) -> None:
         self._stats.dtmf_events += 1
@@ -565,11 +577,12 @@ class MediaSession:
         if self._jb_held:  # release what waited too long for a lost packet
             for p in self._jb.poll(now):
                 self._deliver(p, now)
-        if self._rfc4733.open_press:
+        if self._press_open:
             for ev in self._rfc4733.expire(now):
                 self._dtmf(ev)
+            self._press_open = self._rfc4733.open_press
         target = self._latched or self._remote
-        if target is None or not self.sending or self._transport is None:
+        if target is None or not self.sending or self._sock is None:
             return False
         timestamp = (self._ts_base + (tick - self._first_tick) * FRAME_SAMPLES) & 0xFFFFFFFF
         marker = False
@@ -602,7 +615,9 @@ class MediaSession:
     def _send(self, data: bytes, target: tuple[str, int], payload_len: int) -> bool:
         self._seq = (self._seq + 1) & 0xFFFF
         try:
-            self._transport.sendto(data, target)
+            # Straight to the non-blocking socket: a full send buffer drops this packet (an
+            # RTP packet late by a queue is useless anyway) and counts it.
+            self._sock.sendto(data, target)
         except OSError:
             self._stats.send_errors += 1
             return False
