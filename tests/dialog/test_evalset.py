@@ -114,8 +114,11 @@ def test_mix_of_phrasing_styles(rows):
 def test_procedures_each_have_several_phrasings(rows):
     per_procedure = Counter(r["codes"][0] for r in _in_scope(rows))
     assert len(per_procedure) >= 80
-    thin = {code: n for code, n in per_procedure.items() if not 3 <= n <= 8}
-    assert not thin, thin
+    # A second batch added depth on families of sibling procedures (up to 13 lines) and
+    # a few procedures met only there.
+    assert max(per_procedure.values()) <= 14, per_procedure.most_common(3)
+    thin = [code for code, n in per_procedure.items() if n < 3]
+    assert len(thin) <= 0.05 * len(per_procedure), thin
 
 
 def test_dev_and_test_halves_are_stratified_by_procedure(rows):
