@@ -3,8 +3,9 @@
 One `CallSession` per answered call. The media session hands it every RTP frame and key
 press synchronously (no task wake-up per 20 ms frame); the VAD turns frames into speech
 events (and stops playback when the caller barges in); the dialog task takes one input
-at a time, runs the turn and plays the reply. A timer every GAP_S/2 (not a task) checks
-for a vanished caller and a turn ended only by missing RTP. Everything ends with the call."""
+at a time, runs the turn and plays the reply. One process-wide `LineWatch` timer checks
+every call for a vanished caller and a turn ended only by missing RTP. Everything ends
+with the call."""
 
 from __future__ import annotations
 
@@ -50,6 +51,36 @@ class Input:
     barge_in: bool = False
 
 
+class LineWatch:
+    """One timer that checks the lines of all calls every `interval` seconds: a timer or a
+    task per call costs thousands of wake-ups a second at a thousand calls."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._sessions: dict[CallSession, None] = {}  # insertion-ordered set
+        self._handle: asyncio.TimerHandle | None = None
+
+    def add(self, session: CallSession) -> None:
+        self._sessions[session] = None
+        if self._handle is None:
+            self._handle = asyncio.get_running_loop().call_later(self.interval, self._tick)
+
+    def discard(self, session: CallSession) -> None:
+        self._sessions.pop(session, None)
+        if not self._sessions and self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        for session in list(self._sessions):
+            try:
+                session.check_line(now)
+            except Exception:  # one broken call must not stop the checks of the others
+                log.exception("call %s: line check failed", session.call_id)
+        self._handle = asyncio.get_running_loop().call_later(self.interval, self._tick) if self._sessions else None
+
+
 class CallSession:
     GAP_S = 0.7  # no packet for this long ends the caller's turn, like trailing silence
 
@@ -68,6 +99,7 @@ class CallSession:
         limits: CallLimits | None = None,
         vad: VadConfig | None = None,
         caller_hash: str = "",
+        line_watch: LineWatch | None = None,
     ) -> None:
         self.call = call
         self.media = media
@@ -81,6 +113,7 @@ class CallSession:
         self.limits = limits or CallLimits()
         self.vad = EndpointDetector(vad or VadConfig(sample_rate=SAMPLE_RATE))
         self.caller_hash = caller_hash
+        self.line_watch = line_watch or LineWatch(self.GAP_S / 2)
         self.manager: DialogManager = snapshot.conversation(operator_available=bool(operator_uri))
         self.inputs: asyncio.Queue[Input] = asyncio.Queue()
         self.cause = "ended"
@@ -89,7 +122,6 @@ class CallSession:
         self._speech_end_at: float | None = None
         self._playback: Playback | None = None
         self._gone: asyncio.Future[str] | None = None  # the hang-up cause, once the caller is gone
-        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def call_id(self) -> str:
@@ -100,7 +132,7 @@ class CallSession:
         self._publish("answered", caller_hash=self.caller_hash)
         loop = asyncio.get_running_loop()
         self._gone = loop.create_future()
-        self._timer = loop.call_later(self.GAP_S / 2, self._check_line)
+        self.line_watch.add(self)
         self.media.set_handler(self._on_media)
         try:
             async with asyncio.timeout(self.limits.max_call_s):
@@ -113,7 +145,7 @@ class CallSession:
         except* _CallerGone as gone:
             self.cause = str(gone.exceptions[0])
         finally:
-            self._timer.cancel()
+            self.line_watch.discard(self)
             self.media.set_handler(_ignore)
             if not self.call.ended.is_set() and self.cause != "transferred":
                 with contextlib.suppress(Exception):
@@ -131,11 +163,11 @@ class CallSession:
             raise _CallerGone(self._gone.result())
         raise _CallerGone(self.call.hangup_cause or "remote_bye")
 
-    def _check_line(self) -> None:
+    def check_line(self, now: float) -> None:
         """A vanished caller, and the end of a turn marked only by missing RTP (a peer that
-        sends nothing during silence, DTX, a pcap that ended), on a slow timer: the frame
-        path needs no timer per packet."""
-        gap = time.monotonic() - (self.media.last_received or self._started)
+        sends nothing during silence, DTX, a pcap that ended); called by the `LineWatch`
+        every GAP_S/2, so the frame path needs no timer per packet."""
+        gap = now - (self.media.last_received or self._started)
         if gap > self.limits.rtp_timeout_s:
             if self._gone is not None and not self._gone.done():
                 self._gone.set_result("rtp_timeout")
@@ -144,7 +176,6 @@ class CallSession:
             ev = self.vad.flush()
             if ev is not None and ev.kind == "speech_end":
                 self._utterance(ev)
-        self._timer = asyncio.get_running_loop().call_later(self.GAP_S / 2, self._check_line)
 
     # ---- media → inputs -----------------------------------------------------
     def _on_media(self, item: Frame | DtmfEvent) -> None:

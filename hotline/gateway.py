@@ -19,7 +19,7 @@ from sip_gateway.useragent import UserAgent
 from tts.cache import AnswerAudioCache
 
 from .brain import Brain
-from .call import CallLimits, CallSession
+from .call import CallLimits, CallSession, LineWatch
 from .callevents import CallEventBus
 from .callrecords import BackgroundCallRecords, call_outcome, hash_caller
 from .config import Settings
@@ -70,6 +70,7 @@ class Gateway:
         self.limits = CallLimits(no_input_s=settings.no_input_s, max_call_s=settings.max_call_s)
         self._hash_key = caller_hash_key(settings)
         self.sessions: dict[str, CallSession] = {}
+        self.line_watch = LineWatch(CallSession.GAP_S / 2)  # one timer for all calls' line checks
         self._timing: asyncio.Task | None = None
 
     @property
@@ -140,6 +141,7 @@ class Gateway:
                     recognition=self.recognition, prompts=self.prompts, records=self.records,
                     events=self.events, metrics=self.metrics, operator_uri=self.settings.operator_uri,
                     limits=self.limits, vad=VadConfig(sample_rate=8000), caller_hash=caller,
+                    line_watch=self.line_watch,
                 )
                 self.sessions[call.call_id] = session
                 await session.run()
