@@ -56,8 +56,8 @@ _SYNONYMS: dict[str, str] = {
     "đăng kiểm": "kiểm định",
     "hôn thú": "kết hôn",
     "giấy hôn thú": "giấy chứng nhận kết hôn",
-    "vneid": "tài khoản định danh điện tử",
-    "vn eid": "tài khoản định danh điện tử",
+    "vneid": "định danh điện tử",
+    "vn eid": "định danh điện tử",
     # Names say where a person "cư trú"; callers say where they live or lived.
     "sinh sống": "cư trú",
     "sống ở": "cư trú ở",
@@ -99,6 +99,7 @@ FUNCTION_WORDS: frozenset[str] = frozenset(normalize(_FUNCTION_TEXT).split())
 DIALOG_WORDS: frozenset[str] = frozenset(
     normalize(
         "tiếp tục lại bấm nhấn phím số quay lặp nhắc đọc chậm nhanh từ dừng ngừng đủ khỏi xong rõ kịp "
+        "khoan đợi chờ chút lát "
         "thêm khác hai ba bốn năm sáu bảy tám chín mười trăm không"
     ).split()
 )

@@ -40,6 +40,8 @@ Scoring (all over syllable keys, see ``dialog.index``):
   thẻ căn cước; an alias of one against the long official name of its sibling) are
   told apart by the words only some of them know: each one's fit is scaled by up to
   CONTRAST by its share of those words, relative to the one that explains most.
+* In a long story, what follows the caller's last "muốn", "xin", "cần" weighs FOCUS
+  times as much: that is the request, the rest is how they got there.
 * Candidates come from a shortlist: postings of every reading, one numpy
   bincount per utterance, then the exact fit on the best SHORTLIST texts.
 * Records that say the same thing (one name at cấp xã, tỉnh and trung ương) are
@@ -112,6 +114,11 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 # know, which scale a finalist's fit by up to CONTRAST.
 CONTRAST_WINDOW = 0.12
 CONTRAST = 0.1
+# In a long story (more than CONTEXT_WORDS content words) what follows the caller's last
+# "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
+# those words weigh FOCUS times as much.
+FOCUS = 1.5
+_REQUEST = frozenset(("muốn", "xin", "cần", "muon", "can"))  # "can cuoc" is căn cước, though
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
 LEVEL_BONUS = {"xã": 0.010, "huyện": 0.006, "tỉnh": 0.005}
@@ -322,6 +329,11 @@ class Matcher:
             else:
                 weight = index.unknown_idf
             out.append(_Position(alts, weight, k))
+        # The request in a long story follows the last "muốn", "xin", "cần" (see FOCUS).
+        last = max((j for j, p in enumerate(out) if p.word in _REQUEST and not (
+            p.word == "can" and j + 1 < len(out) and out[j + 1].word == "cuoc")), default=-1)
+        if last >= 0 and sum(1 for p in out if p.weight > 0) > CONTEXT_WORDS:
+            out = [_Position(p.alts, p.weight * FOCUS, p.word) if j > last else p for j, p in enumerate(out)]
         return _Query.build(out, self._index, self._text_postings)
 
     def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
