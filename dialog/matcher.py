@@ -32,7 +32,8 @@ Scoring (all over syllable keys, see ``dialog.index``):
   large catalogue, only words most procedures share ("đăng ký", "cấp lại giấy").
   The same holds for ``among``: with no content word of an offered procedure there
   is no choice.
-* A name's parts joined by "hoặc" are texts too (at HEAD_FACTOR). Its bracketed list
+* A name's parts joined by "hoặc" are texts too (at HEAD_FACTOR), and so is the first
+  item of a name that lists several (at FIRST_FACTOR). Its bracketed list
   of cases ("tạm ngừng kinh doanh (doanh nghiệp, chi nhánh, ...)") is optional: the
   name without it is a text too (BRACKET_FACTOR), whose bracketed words still explain
   what the caller said.
@@ -106,6 +107,9 @@ SURE_READING = 0.9
 # head alone also matches, at this factor, so that a caller naming just the procedure
 # is understood while the full name still wins when it fits as well.
 HEAD_FACTOR = 0.9
+# A listing name's first item ("cấp lại giấy chứng nhận đăng ký doanh nghiệp, giấy xác
+# nhận ...") is a text too, at this factor.
+FIRST_FACTOR = 0.8
 # A name without its bracketed list of cases, at this factor (see HEAD_FACTOR).
 BRACKET_FACTOR = 0.97
 _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc", "do", "trên", "đối", "trong"))
@@ -229,6 +233,11 @@ class Matcher:
             head = _head(main)
             if head:
                 texts.append(IndexedText(i, head, HEAD_FACTOR))
+            first = _first_clause(r.name)
+            if first and len(first) < len(main) and first != head:
+                # "cấp lại giấy chứng nhận đăng ký doanh nghiệp, giấy xác nhận ...": the
+                # first item of a listing name is what most callers mean.
+                texts.append(IndexedText(i, first, FIRST_FACTOR))
             for part in _alternatives(main):
                 # "... chuyển sang lĩnh bằng tài khoản, hoặc thay đổi thông tin cá nhân":
                 # a caller asks about one of the alternatives.
@@ -603,6 +612,17 @@ def _alternatives(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
             start = j + 1
     parts = [p for p in parts if len(p) >= 2]
     return parts if len(parts) >= 2 else []
+
+
+def _first_clause(name: str) -> tuple[str, ...] | None:
+    """A raw name's words before its first comma or semicolon (outside brackets), when that
+    is three words or more."""
+    text = _BRACKETS.sub(" ", " ".join(unicodedata.normalize("NFC", name).lower().split()))
+    cut = re.split(r"[,;]", text, maxsplit=1)
+    if len(cut) < 2:
+        return None
+    keys = _keys(clean_name(cut[0]))
+    return keys if len(keys) >= 3 else None
 
 
 def _split_brackets(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

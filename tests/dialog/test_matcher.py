@@ -591,3 +591,19 @@ def test_in_a_long_story_the_request_after_muon_xin_can_weighs_more(monkeypatch:
     focused = margin()
     monkeypatch.setattr(matcher_module, "FOCUS", 1.0)
     assert focused > margin() + 0.02
+
+
+def test_the_first_item_of_a_listing_name_is_enough() -> None:
+    recs = [
+        ProcedureRecord(
+            code="DN",
+            name="Cấp lại Giấy chứng nhận đăng ký doanh nghiệp, Giấy xác nhận về việc thay đổi nội dung đăng ký "
+            "doanh nghiệp do bị mất, cháy, rách, nát hoặc bị tiêu hủy dưới hình thức khác",
+        ),
+        ProcedureRecord(code="XE", name="Cấp lại chứng nhận đăng ký xe, biển số xe"),
+        ProcedureRecord(code="HKD", name="Cấp lại Giấy chứng nhận đăng ký hộ kinh doanh"),
+        ProcedureRecord(code="KS", name="Đăng ký khai sinh"),
+    ]
+    result = Matcher(recs).match("mất giấy chứng nhận đăng ký doanh nghiệp xin cấp lại")
+    assert _top(result) == "DN"
+    assert result.candidates[0].score - result.candidates[1].score >= 0.1
