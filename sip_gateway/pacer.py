@@ -1,8 +1,9 @@
 """One 20 ms clock per process that drives the RTP sends of every call.
 
 A timer per call would mean a thousand timers firing 50 times a second, each
-with its own scheduling jitter; one tick that walks all sessions costs one
-timer wake-up and keeps every stream on the same beat. Deadlines are
+with its own scheduling jitter; one clock that walks the sessions (in a few
+groups, one per sub-tick, so that no single callback runs for milliseconds)
+costs a few timer wake-ups and keeps every stream on the same beat. Deadlines are
 absolute on the monotonic clock (what the loop's timers use), so a late tick
 does not shift the ones after it: the next tick comes sooner and catches
 up. When the process is more than ``max_catch_up`` ticks behind, the missed
@@ -81,21 +82,33 @@ class FineHistogram:
 
 
 class Pacer:
-    def __init__(self, interval: float = INTERVAL, max_catch_up: int = 3) -> None:
+    """The process's 20 ms clock. Sessions are spread over ``phases`` groups, each sent on
+    its own sub-tick (every ``interval / phases``): a thousand sends in one callback take
+    several milliseconds, which made the last sessions of a tick late, and the inbound
+    packets waiting behind the tick too. Every session still sends every ``interval`` on
+    an absolute grid (its group's offset into the 20 ms); a new session joins the
+    smallest group."""
+
+    def __init__(self, interval: float = INTERVAL, max_catch_up: int = 3, phases: int = 4) -> None:
+        if phases < 1:
+            raise ValueError("phases must be at least 1")
         self.interval = interval
         self.max_catch_up = max_catch_up
-        self.tick = 0  # number of the next tick; sessions stamp RTP with it
-        self.ticks = 0  # ticks run
+        self.phases = phases
+        self.tick = 0  # number of the current 20 ms tick; sessions stamp RTP with it
+        self.ticks = 0  # sub-ticks run that had sessions to send for
         self.missed_ticks = 0
-        self.tick_lateness = FineHistogram()  # when the timer fired vs its deadline
-        self.send_lateness = FineHistogram()  # when each session's send started vs the deadline
-        self._sessions: dict[Paced, None] = {}  # insertion-ordered set
-        self._deadline = 0.0
+        self.tick_lateness = FineHistogram()  # when the timer fired vs its deadline (sub-ticks with sessions)
+        self.send_lateness = FineHistogram()  # when each session's send started vs its deadline
+        self._groups: list[dict[Paced, None]] = [{} for _ in range(phases)]  # insertion-ordered sets
+        self._group_of: dict[Paced, int] = {}
+        self._phase = 0  # the group the next sub-tick sends for
+        self._deadline = 0.0  # of the next sub-tick
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._group_of)
 
     @property
     def running(self) -> bool:
@@ -103,19 +116,25 @@ class Pacer:
 
     def add(self, session: Paced) -> None:
         """Start pacing a session (starts the clock on the running loop if needed)."""
-        self._sessions[session] = None
+        if session not in self._group_of:
+            phase = min(range(self.phases), key=lambda p: len(self._groups[p]))
+            self._groups[phase][session] = None
+            self._group_of[session] = phase
         if self._handle is None:
             self.start()
 
     def discard(self, session: Paced) -> None:
-        self._sessions.pop(session, None)
-        if not self._sessions:
+        phase = self._group_of.pop(session, None)
+        if phase is not None:
+            self._groups[phase].pop(session, None)
+        if not self._group_of:
             self.stop()  # no wake-ups while idle; the next add starts a fresh grid
 
     def start(self) -> None:
         if self._handle is not None:
             return
         self._loop = asyncio.get_running_loop()
+        self._phase = 0
         self._deadline = time.monotonic() + self.interval
         self._schedule()
 
@@ -128,16 +147,34 @@ class Pacer:
         assert self._loop is not None
         self._handle = self._loop.call_later(max(0.0, self._deadline - time.monotonic()), self._run)
 
+    def _advance(self, steps: int) -> None:
+        step = self.interval / self.phases
+        for _ in range(steps):
+            self._deadline += step
+            self._phase += 1
+            if self._phase == self.phases:
+                self._phase = 0
+                self.tick += 1
+
     def _run(self) -> None:
         now = time.monotonic()
-        behind = int((now - self._deadline) / self.interval)
-        if behind > self.max_catch_up:
-            # Too far behind to catch up without a burst: drop the missed ticks.
-            self.missed_ticks += behind
-            self.tick += behind
-            self._deadline += behind * self.interval
+        step = self.interval / self.phases
+        behind = int((now - self._deadline) / step)
+        if behind > self.max_catch_up * self.phases:
+            # Too far behind to catch up without a burst: drop the missed sub-ticks.
+            self.missed_ticks += behind // self.phases
+            self._advance(behind)
         deadline = self._deadline
-        self.tick_lateness.add((now - deadline) * 1000)
+        group = self._groups[self._phase]
+        if group:
+            self.tick_lateness.add((now - deadline) * 1000)
+            self.ticks += 1
+            self._send(group, deadline)
+        self._advance(1)
+        if self._handle is not None:
+            self._schedule()
+
+    def _send(self, group: dict[Paced, None], deadline: float) -> None:
         tick = self.tick
         hist = self.send_lateness
         counts = hist.counts  # FineHistogram.add inlined: this loop runs 50 times a second per call
@@ -145,7 +182,7 @@ class Pacer:
         sent = 0
         latest = 0.0
         monotonic = time.monotonic
-        for session in list(self._sessions):
+        for session in list(group):
             t = monotonic()
             try:
                 if session.on_tick(tick, deadline, t):
@@ -155,17 +192,13 @@ class Pacer:
                     latest = t
             except Exception:  # one broken session must not silence the others
                 log.exception("media session tick failed; removing it from the pacer")
-                self._sessions.pop(session, None)
+                group.pop(session, None)
+                self._group_of.pop(session, None)
         if sent:
             hist.total += sent
-            late_ms = (latest - deadline) * 1000  # the last send of a tick is its latest
+            late_ms = (latest - deadline) * 1000  # the last send of a sub-tick is its latest
             if late_ms > hist.max_ms:
                 hist.max_ms = late_ms
-        self.tick += 1
-        self.ticks += 1
-        self._deadline += self.interval
-        if self._handle is not None:
-            self._schedule()
 
     def lateness_ms(self, q: float) -> float:
         return self.send_lateness.quantile(q)
