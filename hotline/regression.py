@@ -4,8 +4,11 @@ Every alias staff accept is kept as a case ``{text, code}``. Before a change to
 the answerable catalogue is saved, a matcher is built on the proposed catalogue
 and run over the whole set, plus the bundled evaluation set's cases whose codes
 are in the catalogue; the change is refused, with the broken cases listed, when
-a case that passed before now fails. Cases that already failed before are
-reported but do not block (they are not this change's fault).
+a case that passed before now fails and the changed procedure is involved (the
+case's answer, or among its first candidates before or after). Cases that already
+failed before, and borderline cases elsewhere that flip only because one more
+alias shifts every word's weight a little, are reported but do not block (they
+are not this change's fault, and staff could not fix them here).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Case:
 class Outcome:
     action: str
     top: str  # top candidate's code, "" when none
+    near: tuple[str, ...] = ()  # the first three candidates' codes
 
     def passes(self, case: Case) -> bool:
         """Out of scope: rejected. In scope: answered or confirmed with a right code; a case
@@ -80,7 +84,8 @@ class Broken:
 class RegressionReport:
     checked: int = 0
     skipped: int = 0  # cases whose codes are not in the proposed catalogue
-    broken: list[Broken] = field(default_factory=list)  # passed before, fail now
+    broken: list[Broken] = field(default_factory=list)  # passed before, fail now, the change involved
+    shifted: list[Broken] = field(default_factory=list)  # passed before, fail now, elsewhere: not blocking
     still_failing: int = 0  # failed before and after: not blocking
     fixed: int = 0  # failed before, pass now
     elapsed_s: float = 0.0
@@ -101,14 +106,18 @@ class RegressionFailed(StoreError):
 
 def _outcome(matcher: Matcher, text: str) -> Outcome:
     result = matcher.match(text)
-    return Outcome(result.action, result.candidates[0].code if result.candidates else "")
+    return Outcome(result.action, result.candidates[0].code if result.candidates else "",
+                   tuple(c.code for c in result.candidates[:3]))
 
 
 def compare(before: Matcher, after: Matcher, cases: Iterable[Case], *,
-            known: Iterable[str] | None = None, before_cache: dict[str, Outcome] | None = None) -> RegressionReport:
+            known: Iterable[str] | None = None, before_cache: dict[str, Outcome] | None = None,
+            changed: str | None = None) -> RegressionReport:
     """Run ``cases`` through both matchers. ``known``: codes in the proposed catalogue
     (default: the ``after`` matcher's); cases naming none of them are skipped.
-    ``before_cache`` keeps the ``before`` matcher's outcomes by text between calls."""
+    ``before_cache`` keeps the ``before`` matcher's outcomes by text between calls.
+    ``changed``: the procedure being edited; a case that fails now counts as broken
+    only where it is involved (None: every such case)."""
     started = time.perf_counter()
     codes = set(known) if known is not None else None
     report = RegressionReport()
@@ -126,7 +135,8 @@ def compare(before: Matcher, after: Matcher, cases: Iterable[Case], *,
         new = _outcome(after, case.text)
         was, now = old.passes(case), new.passes(case)
         if was and not now:
-            report.broken.append(Broken(case, old, new))
+            involved = changed is None or changed in case.codes or changed in (*old.near, *new.near)
+            (report.broken if involved else report.shifted).append(Broken(case, old, new))
         elif not was and now:
             report.fixed += 1
         elif not was:
@@ -196,10 +206,11 @@ class RegressionSet:
 
     # ---- checks ------------------------------------------------------------
     def check(self, before: Matcher, proposed: Sequence[ProcedureRecord], *,
-              extra: Iterable[Case] = ()) -> RegressionReport:
+              extra: Iterable[Case] = (), changed: str | None = None) -> RegressionReport:
         after = Matcher(proposed)
         cache = self._before.setdefault(before, {})
-        return compare(before, after, [*self.cases(), *extra], known=[r.code for r in proposed], before_cache=cache)
+        return compare(before, after, [*self.cases(), *extra], known=[r.code for r in proposed], before_cache=cache,
+                       changed=changed)
 
     def checked_update(self, store: ProcedureStore, before: Matcher, code: str, changes: dict[str, Any], *,
                        actor: str, extra: Iterable[Case] = ()) -> tuple[ProcedureRecord, RegressionReport | None]:
@@ -223,7 +234,7 @@ class RegressionSet:
                              if v["snapshot"].get("status") == "published"), None)
                 if last is not None:
                     before = Matcher([*(r for r in published if r.code != code), ProcedureRecord.from_dict(last)])
-            report = self.check(before, proposed, extra=extra)
+            report = self.check(before, proposed, extra=extra, changed=code)
             # Taking a procedure off the air is a safety action (wrong information): it is never
             # refused; what it changes elsewhere is reported for the staff member to see.
             if not report.ok and changes.get("status") != "draft":

@@ -92,9 +92,10 @@ async def _change(request: Request, user: StaffUser, code: str, changes: dict, *
     note = done
     if report is not None:
         note += f" Đã kiểm tra {report.checked} câu hồi quy trong {report.elapsed_s:.1f} s."
-        if report.broken:
-            note += (f" Lưu ý: {len(report.broken)} câu không còn được trả lời như trước, vd. "
-                     + "; ".join(f"«{b.case.text}»" for b in report.broken[:3]) + ".")
+        moved = [*report.broken, *report.shifted]
+        if moved:
+            note += (f" Lưu ý: {len(moved)} câu không còn được trả lời như trước, vd. "
+                     + "; ".join(f"«{b.case.text}»" for b in moved[:3]) + ".")
     return RedirectResponse(f"{prefix(request)}/procedures/{code}?saved={note}", status_code=303)
 
 
