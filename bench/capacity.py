@@ -58,13 +58,21 @@ def prime_cache(data_dir: Path) -> float:
     measured servers reuse the data directory, so they start with a warm cache, like a
     hotline that has been running, instead of rendering during the measurement."""
     t0 = time.monotonic()
-    server = start_local_server(data_dir, token=TOKEN, max_calls=10, log_level="INFO")
+    server = start_local_server(data_dir, token=TOKEN, max_calls=10, log_level="WARNING")
     try:
+        # Done when the server has been idle (under 5 % of a core) with no new audio file for 5 s.
         deadline = time.monotonic() + 900
-        while "prerendered" not in server.log_tail(200_000):
+        files, before = -1, read_proc(server.pid)
+        while True:
+            time.sleep(5.0)
+            now_files, now = len(list(data_dir.glob("cache/audio/tts/*/*.wav"))), read_proc(server.pid)
+            if now is None or before is None:
+                raise RuntimeError(f"hotline serve exited while pre-rendering:\n{server.log_tail()}")
+            if now_files == files and now.cpu_s - before.cpu_s < 0.25:
+                break
             if time.monotonic() > deadline:
                 raise RuntimeError("the answer-audio pre-render did not finish within 15 minutes")
-            time.sleep(1.0)
+            files, before = now_files, now
     finally:
         server.stop()
     return time.monotonic() - t0

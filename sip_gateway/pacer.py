@@ -157,6 +157,7 @@ class Pacer:
                 self.tick += 1
 
     def _run(self) -> None:
+        me = self._handle
         now = time.monotonic()
         step = self.interval / self.phases
         behind = int((now - self._deadline) / step)
@@ -170,9 +171,10 @@ class Pacer:
             self.tick_lateness.add((now - deadline) * 1000)
             self.ticks += 1
             self._send(group, deadline)
+        if self._handle is not me:
+            return  # stopped (and maybe started afresh) by a session during this sub-tick
         self._advance(1)
-        if self._handle is not None:
-            self._schedule()
+        self._schedule()
 
     def _send(self, group: dict[Paced, None], deadline: float) -> None:
         tick = self.tick
