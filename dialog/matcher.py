@@ -116,8 +116,8 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 
 # Finalists within this of the best fit are told apart by the words only some of them
 # know, which scale a finalist's fit by up to CONTRAST.
-CONTRAST_WINDOW = 0.12
-CONTRAST = 0.1
+CONTRAST_WINDOW = 0.2
+CONTRAST = 0.07
 # In a long story (more than CONTEXT_WORDS content words) what follows the caller's last
 # "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
 # those words weigh FOCUS times as much.
