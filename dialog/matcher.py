@@ -118,6 +118,7 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 # know, which scale a finalist's fit by up to CONTRAST.
 CONTRAST_WINDOW = 0.2
 CONTRAST = 0.07
+MAX_FINALISTS = 8  # the best ones only: the contrast's cost grows with their number
 # In a long story (more than CONTEXT_WORDS content words) what follows the caller's last
 # "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
 # those words weigh FOCUS times as much.
@@ -541,7 +542,8 @@ class Matcher:
         if len(fits) < 2:
             return
         best = max(fits.values())
-        finalists = [r for r, f in fits.items() if f >= best - CONTRAST_WINDOW]
+        close = (r for r, f in fits.items() if f >= best - CONTRAST_WINDOW)
+        finalists = sorted(close, key=lambda r: (-fits[r], self._records[r].code))[:MAX_FINALISTS]
         if len(finalists) < 2:
             return
         vocabs = {r: self._record_vocab[r] for r in finalists}
