@@ -116,3 +116,14 @@ async def run_sipp(
 def answer_sdp(call: Call):
     # no RTP: signalling tests only need a well-formed answer (sipp does not send media unless told)
     return build_answer(call.remote_sdp, "127.0.0.1", 40000)
+
+
+class Recorder:
+    """A paced session that records when the pacer called it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, float, float]] = []
+
+    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
+        self.calls.append((tick, deadline, now))
+        return True

@@ -21,6 +21,8 @@ from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator, PortsExhausted
 from sip_gateway.rtp import build_rtp, parse_rtp
 
+from .conftest import Recorder
+
 RATE = 8000
 
 
@@ -505,15 +507,6 @@ def test_sipp_g711a_capture_decodes():
 
 
 # ---- the shared pacer ----------------------------------------------------------
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, float, float]] = []
-
-    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
-        self.calls.append((tick, deadline, now))
-        return True
 
 
 def test_pacer_keeps_the_20ms_grid_without_drift():

@@ -12,19 +12,12 @@ from sip_gateway.media import PCMA, PCMU, Frame, MediaSession, PayloadCache
 from sip_gateway.pacer import FineHistogram, Pacer
 from sip_gateway.rtp import build_rtp
 
+from .conftest import Recorder
+
 
 def run(coro, timeout: float = 20.0):
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(asyncio.wait_for(coro, timeout))
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple[int, float, float]] = []
-
-    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
-        self.calls.append((tick, deadline, now))
-        return True
 
 
 def test_phases_spread_sessions_and_keep_each_on_a_20ms_grid():
