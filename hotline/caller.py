@@ -147,7 +147,7 @@ async def place_call(
     `result` is filled in place (what a cancelled call measured so far survives)."""
     result = result if result is not None else CallResult()
     own_pacer, own_ua = pacer is None, ua is None
-    pacer = pacer or Pacer()
+    pacer = pacer if pacer is not None else Pacer()  # not `or`: an idle shared pacer has len() 0
     if ua is None:
         ua = UserAgent(_refuse, host=local_host, port=0, max_calls=0, user_agent=from_user, tcp=False)
         await ua.start()

@@ -45,6 +45,9 @@ def test_loadtest_reports_answers_latency_and_plots(server, tmp_path):
     assert s["voice_to_voice_s"]["n"] >= 2 * 2 + 4 * 1 - 1  # one spoken reply may outlast the wait
     assert s["rtp"]["from_hotline"]["packets"] > 6 * 30 * 50 * 0.9  # audio for the whole hold
     assert s["rtp"]["from_hotline"]["lost"] == 0
+    # All calls were paced by the tester's one shared clock (an idle one was once
+    # replaced by a private clock per call, and this figure read 0).
+    assert 0 < s["rtp"]["tester_send_p99_ms"] < 1000
     assert s["server"]["pid"] == server.proc.pid and s["server"]["cpu_pct"]["max"] > 0
     assert s["calls"]["max_concurrent"] == 6
     assert proc.returncode == (0 if s["correctness"]["wrong"] == 0 else 1)
