@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,6 +24,27 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _bindable(port: int) -> bool:
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port_run(n: int) -> int:
+    """The first of ``n`` consecutive ports free for TCP and UDP, below the ephemeral range
+    (where no client socket is handed one of them between this check and the bind)."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 32000 - n)
+        if all(_bindable(base + i) for i in range(n)):
+            return base
+    raise RuntimeError(f"no run of {n} free ports on 127.0.0.1")
 
 
 def free_sip_port() -> int:
@@ -112,7 +134,11 @@ def start_local_server(data_dir: Path, *, token: str, max_calls: int = 100, rtp_
     more HOTLINE_* variables (or any environment). Raises RuntimeError with the end of
     its log if it exits or does not come up."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    sip_port, http_port = free_sip_port(), free_port()
+    workers = int(env_extra.get("HOTLINE_WORKERS", 1))
+    if workers > 1:  # Kamailio on the SIP port, worker i on SIP port + i and HTTP port + i - 1
+        sip_port, http_port = free_port_run(workers + 1), free_port_run(workers)
+    else:
+        sip_port, http_port = free_sip_port(), free_port()
     rtp = free_port() if rtp_port_min is None else rtp_port_min
     rtp = min(rtp, 65000 - 4 * max_calls - 400) // 2 * 2
     env = os.environ | {
