@@ -156,10 +156,15 @@ class MatchResult:
         return self.candidates[0]
 
 
+def _flat(name: str) -> str:
+    """A raw name in NFC lower case on one line: portal names carry line breaks, and the
+    suffix and bracket patterns need single spaces and lower case."""
+    return " ".join(unicodedata.normalize("NFC", name).lower().split())
+
+
 def clean_name(name: str) -> str:
     """A procedure name as callers would say it: no "Thủ tục" prefix, no level suffix."""
-    # Portal names carry line breaks; the suffix pattern needs single spaces and lower case.
-    text = " ".join(unicodedata.normalize("NFC", name).lower().split())
+    text = _flat(name)
     text = _PREFIX.sub("", _LEVEL_SUFFIX.sub("", text))
     return normalize(text)
 
@@ -619,7 +624,7 @@ def _alternatives(keys: tuple[str, ...]) -> list[tuple[str, ...]]:
 def _first_clause(name: str) -> tuple[str, ...] | None:
     """A raw name's words before its first comma or semicolon (outside brackets), when that
     is three words or more."""
-    text = _BRACKETS.sub(" ", " ".join(unicodedata.normalize("NFC", name).lower().split()))
+    text = _BRACKETS.sub(" ", _flat(name))
     cut = re.split(r"[,;]", text, maxsplit=1)
     if len(cut) < 2:
         return None
@@ -629,8 +634,7 @@ def _first_clause(name: str) -> tuple[str, ...] | None:
 
 def _split_brackets(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A raw procedure name's words outside and inside its brackets (level suffix dropped)."""
-    text = " ".join(unicodedata.normalize("NFC", name).lower().split())
-    text = _LEVEL_SUFFIX.sub("", text)
+    text = _LEVEL_SUFFIX.sub("", _flat(name))
     inside = " ".join(_BRACKETS.findall(text))
     if not inside:
         return _keys(clean_name(text)), ()
