@@ -169,6 +169,16 @@ _PHRASES: dict[Topic, tuple[str, ...]] = {
         "qua app",
         "trên app",
         "vneid",
+        # The matcher reads "vneid" as "định danh điện tử" (the procedure that issues the
+        # account); after "qua", "trên", "bằng" it is the means, not the procedure.
+        "qua ứng dụng",
+        "trên ứng dụng",
+        "bằng ứng dụng",
+        "qua định danh điện tử",
+        "trên định danh điện tử",
+        "bằng định danh điện tử",
+        "qua ứng dụng định danh điện tử",
+        "trên ứng dụng định danh điện tử",
         "qua bưu điện",
         "bưu điện",
         "bưu chính",
