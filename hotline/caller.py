@@ -15,6 +15,7 @@ import numpy as np
 from sip_gateway.call import OutboundCall
 from sip_gateway.media import Frame, MediaSession
 from sip_gateway.pacer import Pacer
+from sip_gateway.rtpmux import RtpMux, ssrc_attribute
 from sip_gateway.sdp import build_offer
 from sip_gateway.useragent import CallFailed, UserAgent
 
@@ -137,12 +138,14 @@ async def place_call(
     hold_s: float | None = None,
     record: bool = True,
     result: CallResult | None = None,
+    mux: RtpMux | None = None,
 ) -> CallResult:
     """Call `target`, then for each step wait for the prompt to finish and act.
 
     `speak(text) -> bytes` turns a "say" step into 8 kHz PCM (default: espeak-ng).
     A load tester passes its shared `ua` (started) and `pacer` (both left running);
-    `hold_s` keeps the call up until that many seconds after the INVITE (instead of
+    `mux` (the tester's shared RTP socket, on the same pacer) carries the call's RTP
+    instead of a socket of its own; `hold_s` keeps the call up until that many seconds after the INVITE (instead of
     waiting for the last prompt to end); `record=False` keeps no received audio; a given
     `result` is filled in place (what a cancelled call measured so far survives)."""
     result = result if result is not None else CallResult()
@@ -151,14 +154,17 @@ async def place_call(
     if ua is None:
         ua = UserAgent(_refuse, host=local_host, port=0, max_calls=0, user_agent=from_user, tcp=False)
         await ua.start()
-    media = await MediaSession.open(pacer, host=local_host, port=0)
+    media = await MediaSession.open(pacer, host=local_host, port=0, mux=mux)
+    offer = build_offer(local_host, media.local_port)
+    if mux is not None:
+        # Every call of this tester comes from one port: the SSRC tells the hotline which is which.
+        offer.audio.attributes.append(ssrc_attribute(media.ssrc, "hotline-caller"))
     t0 = time.monotonic()
     listener_task: asyncio.Task | None = None
     call: OutboundCall | None = None
     try:
         try:
-            call = await asyncio.wait_for(ua.place_call(target, build_offer(local_host, media.local_port),
-                                                        from_user=from_user), timeout=32)
+            call = await asyncio.wait_for(ua.place_call(target, offer, from_user=from_user), timeout=32)
         except (CallFailed, TimeoutError, OSError) as exc:
             result.failure = f"{type(exc).__name__}: {exc}"
             return result

@@ -29,6 +29,9 @@ class Settings:
     sip_port: int = 5060
     rtp_port_min: int = 20000
     rtp_port_max: int = 30000
+    # One shared RTP port (the first free one of the range) for all calls, with batched
+    # system calls; false: a port per call (docs/loadtest.md, "RTP multiplexing", has the figures).
+    rtp_mux: bool = True
     max_calls: int = 1000
     operator_uri: str = ""  # SIP URI for blind transfer (REFER); empty = no operator
     public_address: str = ""  # address put in SDP/Contact; empty = the bind address or primary interface

@@ -15,6 +15,7 @@ from sip_gateway.call import Call
 from sip_gateway.media import MediaError, MediaSession, PayloadCache
 from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator
+from sip_gateway.rtpmux import RtpMux, ssrc_attribute
 from sip_gateway.sdp import SdpError, build_answer
 from sip_gateway.useragent import UserAgent
 from tts.cache import AnswerAudioCache
@@ -66,6 +67,7 @@ class Gateway:
         self.pacer = Pacer()
         self.payloads = PayloadCache()  # prompts are encoded to G.711 once, not on every play
         self.ports = PortAllocator(settings.rtp_port_min, settings.rtp_port_max)
+        self.mux: RtpMux | None = None  # the shared RTP socket (settings.rtp_mux), opened by start()
         self.ua = UserAgent(self._on_invite, host=settings.sip_host, port=settings.sip_port,
                             max_calls=settings.max_calls, advertised_host=settings.public_address or None)
         self.limits = CallLimits(no_input_s=settings.no_input_s, max_call_s=settings.max_call_s)
@@ -80,13 +82,19 @@ class Gateway:
 
     async def start(self) -> None:
         await self.ua.start()
+        if self.settings.rtp_mux:
+            self.mux = RtpMux.open(self.pacer, host=self.settings.sip_host, ports=self.ports)
         self._timing = asyncio.create_task(self._report_send_timing(), name="send-timing")
         # Everything loaded so far (catalogue, matcher, models, libraries) lives as long as the
         # process: keep it out of the garbage collector's full passes, which otherwise walk
         # it all and stall the event loop (and every call's RTP) for 100+ ms.
         gc.freeze()
-        log.info("SIP on %s:%d (UDP and TCP), RTP %d-%d", self.settings.sip_host, self.ua.port,
-                 self.settings.rtp_port_min, self.settings.rtp_port_max)
+        if self.mux is not None:
+            log.info("SIP on %s:%d (UDP and TCP), RTP of every call on port %d", self.settings.sip_host,
+                     self.ua.port, self.mux.port)
+        else:
+            log.info("SIP on %s:%d (UDP and TCP), RTP %d-%d", self.settings.sip_host, self.ua.port,
+                     self.settings.rtp_port_min, self.settings.rtp_port_max)
 
     async def drain(self, grace_s: float) -> None:
         """Stop taking calls (503), let active ones finish for `grace_s`, then hang up the rest."""
@@ -110,6 +118,8 @@ class Gateway:
             self._timing.cancel()
         await self.ua.stop()
         self.pacer.stop()
+        if self.mux is not None:
+            self.mux.close()
         self.recognition.close()
 
     async def _on_invite(self, call: Call) -> None:
@@ -118,7 +128,7 @@ class Gateway:
         try:
             snapshot = await asyncio.to_thread(self.brain.snapshot)
             media = await MediaSession.open(self.pacer, self.ports, host=self.settings.sip_host,
-                                            payloads=self.payloads)
+                                            payloads=self.payloads, mux=self.mux, peer_host=call.peer[0])
         except MediaError as exc:
             log.error("no media for call %s: %s", call.call_id, exc)
             await call.reject(503, "Media Unavailable")
@@ -127,6 +137,9 @@ class Gateway:
             try:
                 media.apply_sdp(call.remote_sdp)
                 answer = build_answer(call.remote_sdp, self.ua.advertised_host, media.local_port)
+                if self.mux is not None:
+                    # Our SSRC, for a peer that multiplexes its calls on one port too (rtpmux.py).
+                    answer.audio.attributes.append(ssrc_attribute(media.ssrc))
             except SdpError as exc:
                 log.info("call %s: unusable SDP offer: %s", call.call_id, exc)
                 await call.reject(488, "Not Acceptable Here")

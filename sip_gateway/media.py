@@ -15,6 +15,9 @@ Choices:
   hang up calls after some seconds without RTP, NAT pinholes close, and the
   peer needs our packets to latch its own symmetric RTP. It costs the same
   50 packets a second as talking.
+- A session has its own UDP socket (one port per call), or rides a process-wide
+  ``RtpMux`` (one port for all calls, batched system calls; see rtpmux.py for how
+  it tells calls apart and when it latches).
 - In-band DTMF detection (Goertzel) costs CPU on every frame, so by default it
   runs only when the peer did not negotiate telephone-event (``inband_dtmf=True``
   forces it), and it stops for the call at the first RFC 4733 packet, so a
@@ -40,6 +43,7 @@ from sip_gateway.jitterbuffer import JitterBuffer
 from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator, PortsExhausted
 from sip_gateway.rtp import RtpPacket, RtpParseError, build_rtp, parse_rtp
+from sip_gateway.rtpmux import RtpMux, sdp_ssrcs
 from sip_gateway.stats import SessionStats
 
 if TYPE_CHECKING:
@@ -260,7 +264,8 @@ class MediaSession:
         self._first_tick: int | None = None
         self._marker = True  # first packet of the stream
         self._transport: asyncio.DatagramTransport | None = None
-        self._sock: socket.socket | None = None
+        self._sock: socket.socket | None = None  # the socket sends go through (the mux's when shared)
+        self._mux: RtpMux | None = None
         self._ports: PortAllocator | None = None
         # A deque and a list of waiting readers instead of asyncio.Queue: far cheaper per packet.
         self._queue: deque = deque()
@@ -289,10 +294,25 @@ class MediaSession:
         ports: PortAllocator | None = None,
         host: str = "0.0.0.0",
         port: int | None = None,
+        *,
+        mux: RtpMux | None = None,
+        peer_host: str | None = None,
         **options,
     ) -> MediaSession:
-        """Bind a UDP port (``port``, or the next free even port of ``ports``) and start pacing."""
+        """Bind a UDP port (``port``, or the next free even port of ``ports``) and start pacing;
+        with ``mux``, ride its shared port instead (``peer_host``: where the call's SIP came
+        from, an address the mux may latch the caller's RTP from)."""
         session = cls(pacer, **options)
+        if mux is not None:
+            if mux.closed:
+                raise MediaError("the shared RTP socket is closed")
+            session._mux = mux
+            session._sock = mux.sock
+            session.local_port = mux.port
+            mux.attach(session, peer_host)
+            mux.expect(session, session._remote)
+            pacer.add(session)
+            return session
         loop = asyncio.get_running_loop()
         attempts = 0
         while True:
@@ -341,6 +361,8 @@ class MediaSession:
             return
         self._closed = True
         self.pacer.discard(self)
+        if self._mux is not None:
+            self._mux.detach(self)
         if self._transport is not None:
             self._transport.close()
         if self._ports is not None:
@@ -375,13 +397,17 @@ class MediaSession:
         codec: str | int | None = None,
         dtmf_payload_type: int | None = -1,
         sending: bool = True,
+        ssrcs: tuple[int, ...] = (),
     ) -> None:
         """Apply a (re-)negotiated description: target (a changed one drops the latch), codec,
-        DTMF payload type (-1: unchanged, None: none), and whether to send (False on hold)."""
+        DTMF payload type (-1: unchanged, None: none), whether to send (False on hold), and
+        the SSRCs the peer announced (a shared RTP port tells calls apart by them)."""
         if (address, port) != self._sdp_remote:
             self._latched = None  # a new target: latch again on its packets
         self._sdp_remote = (address, port)
         self._remote = (address, port) if address not in ("0.0.0.0", "::") and port else None
+        if self._mux is not None:
+            self._mux.expect(self, self._remote, ssrcs)
         if codec is not None:
             self.codec = codec_for(codec)
         if dtmf_payload_type != -1:
@@ -412,6 +438,7 @@ class MediaSession:
             codec=remote.codec.name,
             dtmf_payload_type=te.payload_type if te else None,
             sending=direction in ("sendrecv", "recvonly"),
+            ssrcs=sdp_ssrcs(remote.audio.attributes),
         )
 
     # ---- inbound --------------------------------------------------------
@@ -570,8 +597,9 @@ class MediaSession:
             self._dtmf_out.extend(telephone_event_payloads(digit, duration_ms))
             self._dtmf_out.extend([None] * max(1, gap_ms // 20))
 
-    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
-        """Called by the pacer every 20 ms: send one packet. Returns whether it sent."""
+    def on_tick(self, tick: int, deadline: float, now: float) -> bool | int:
+        """Called by the pacer every 20 ms: send one packet. Returns True when sent, the
+        pacer's ``QUEUED`` when queued for the group's batched send, False when not."""
         if self._first_tick is None:
             self._first_tick = tick
         if self._jb_held:  # release what waited too long for a lost packet
@@ -612,18 +640,26 @@ class MediaSession:
         data = build_rtp(self.codec.payload_type, self._seq, timestamp, self.ssrc, payload, marker)
         return self._send(data, target, len(payload))
 
-    def _send(self, data: bytes, target: tuple[str, int], payload_len: int) -> bool:
+    def _send(self, data: bytes, target: tuple[str, int], payload_len: int) -> bool | int:
         self._seq = (self._seq + 1) & 0xFFFF
-        try:
-            # Straight to the non-blocking socket: a full send buffer drops this packet (an
-            # RTP packet late by a queue is useless anyway) and counts it.
-            self._sock.sendto(data, target)
-        except OSError:
-            self._stats.send_errors += 1
-            return False
+        if self._mux is not None:
+            # Into the mux's batch, sent by the pacer with the rest of this group (QUEUED).
+            sent = self._mux.queue(self, data, target)
+            if not sent:
+                self._stats.send_errors += 1
+                return False
+        else:
+            try:
+                # Straight to the non-blocking socket: a full send buffer drops this packet (an
+                # RTP packet late by a queue is useless anyway) and counts it.
+                self._sock.sendto(data, target)
+            except OSError:
+                self._stats.send_errors += 1
+                return False
+            sent = True
         self._stats.packets_out += 1
         self._stats.bytes_out += payload_len
-        return True
+        return sent
 
     @property
     def stats(self) -> SessionStats:

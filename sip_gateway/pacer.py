@@ -16,19 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.020
+# What ``on_tick`` returns for a packet queued for the group's batched send (sip_gateway.rtpmux)
+# rather than sent at once (True): its lateness is taken when the batch is flushed.
+QUEUED = 2
 # Fine lateness histogram: 0.1 ms buckets up to 100 ms (the last one open).
 _FINE_STEP_MS = 0.1
 _FINE_BUCKETS = 1000
 
 
 class Paced(Protocol):
-    def on_tick(self, tick: int, deadline: float, now: float) -> bool:
-        """Send this tick's packet; return whether a packet was sent."""
+    def on_tick(self, tick: int, deadline: float, now: float) -> bool | int:
+        """Send this tick's packet; return True when sent, ``QUEUED`` when queued for the
+        group's flush, False when nothing was sent."""
         ...
 
 
@@ -106,6 +111,16 @@ class Pacer:
         self._deadline = 0.0  # of the next sub-tick
         self._handle: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._flushers: list[Callable[[], object]] = []  # batched senders, flushed after each group
+
+    def add_flush(self, flush: Callable[[], object]) -> None:
+        """Call ``flush`` after each group's sends (a batched sender's one system call)."""
+        if flush not in self._flushers:
+            self._flushers.append(flush)
+
+    def remove_flush(self, flush: Callable[[], object]) -> None:
+        if flush in self._flushers:
+            self._flushers.remove(flush)
 
     def __len__(self) -> int:
         return len(self._group_of)
@@ -181,21 +196,37 @@ class Pacer:
         hist = self.send_lateness
         counts = hist.counts  # FineHistogram.add inlined: this loop runs 50 times a second per call
         scale = 1.0 / (_FINE_STEP_MS / 1000)
-        sent = 0
+        sent = queued = 0
         latest = 0.0
         monotonic = time.monotonic
         for session in list(group):
             t = monotonic()
             try:
-                if session.on_tick(tick, deadline, t):
+                r = session.on_tick(tick, deadline, t)
+                if r is True:
                     i = int((t - deadline) * scale)
                     counts[i if 0 <= i < _FINE_BUCKETS else (0 if i < 0 else _FINE_BUCKETS)] += 1
                     sent += 1
                     latest = t
+                elif r:
+                    queued += 1
             except Exception:  # one broken session must not silence the others
                 log.exception("media session tick failed; removing it from the pacer")
                 group.pop(session, None)
                 self._group_of.pop(session, None)
+        if queued:
+            for flush in self._flushers:
+                try:
+                    flush()
+                except Exception:
+                    log.exception("batched RTP send failed")
+            # Queued packets leave with the flush: each counts as late as the flush's end (when
+            # the kernel has taken the whole batch), so /metrics does not flatter batching.
+            t = monotonic()
+            i = int((t - deadline) * scale)
+            counts[i if 0 <= i < _FINE_BUCKETS else (0 if i < 0 else _FINE_BUCKETS)] += queued
+            sent += queued
+            latest = t
         if sent:
             hist.total += sent
             late_ms = (latest - deadline) * 1000  # the last send of a sub-tick is its latest

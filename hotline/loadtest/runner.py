@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from hotline.caller import CallResult, place_call
+from hotline.config import Settings
 from hotline.loadtest.pool import Script
 from hotline.loadtest.procfs import parse_metrics, pid_for_udp_port, read_proc
 from sip_gateway.pacer import Pacer
+from sip_gateway.rtpmux import RtpMux
 from sip_gateway.useragent import UserAgent
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -38,6 +40,7 @@ class LoadConfig:
     record: bool = False  # keep what each caller heard (memory: 16 kB per second per call)
     server_pid: int | None = None  # sampled for CPU and memory (found from the SIP port on loopback)
     record_wait_s: float = 60.0  # for the call record after hang-up (a busy recogniser delays it)
+    rtp_mux: bool | None = None  # one shared RTP port for all calls; None: HOTLINE_RTP_MUX's setting
 
     def __post_init__(self) -> None:
         if not self.target.startswith("sip:"):
@@ -193,6 +196,8 @@ async def run_load(
         pid = pid_for_udp_port(port)
     records = _RecordClient(config.http, config.token) if config.http else None
     pacer = Pacer()
+    use_mux = config.rtp_mux if config.rtp_mux is not None else Settings.from_env().rtp_mux
+    mux = RtpMux.open(pacer, host=config.local_host, port=0) if use_mux else None
     ua = UserAgent(_refuse, host=config.local_host, port=0, max_calls=0, user_agent="hotline-loadtest", tcp=False)
     await ua.start()
     outcomes: list[CallOutcome] = []
@@ -212,7 +217,7 @@ async def run_load(
             outcome.result = await place_call(
                 config.target, script.steps, local_host=config.local_host, prompt_timeout=config.prompt_timeout_s,
                 final_listen_s=config.final_listen_s, from_user=f"loadtest{i}", ua=ua, pacer=pacer,
-                hold_s=config.hold_s, record=config.record, result=outcome.result)
+                hold_s=config.hold_s, record=config.record, result=outcome.result, mux=mux)
         except asyncio.CancelledError:
             outcome.status, outcome.cause = "failed", "time_limit"
             raise
@@ -298,6 +303,8 @@ async def run_load(
         duration = time.monotonic() - t0
         await ua.stop()  # hangs up whatever is left
         pacer.stop()
+        if mux is not None:
+            mux.close()
         if records is not None:
             await records.close()
     outcomes.sort(key=lambda o: o.index)
