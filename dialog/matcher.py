@@ -73,8 +73,9 @@ from typing import Literal
 
 import numpy as np
 
+from dialog.ages import admits, age_limits, limit_words, spoken_age
 from dialog.colloquial import DIALOG_WORDS, FUNCTION_WORDS, STOPWORDS, apply_synonyms
-from dialog.index import IndexedText, SyllableIndex, syllable_key
+from dialog.index import W_UNMARKED, IndexedText, SyllableIndex, syllable_key
 from dialog.normalize import normalize, strip_diacritics
 from dialog.topics import Topic, detect_topic, topic_phrases
 from knowledge.records import ProcedureRecord
@@ -118,7 +119,10 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 # know, which scale a finalist's fit by up to CONTRAST.
 CONTRAST_WINDOW = 0.2
 CONTRAST = 0.07
-MAX_FINALISTS = 8  # the best ones only: the contrast's cost grows with their number
+MAX_FINALISTS = 8
+# A procedure whose name excludes the caller's spoken age ("dưới 14 tuổi" for a
+# grandmother of eighty) fits this much less.
+AGE_MISMATCH = 0.8  # the best ones only: the contrast's cost grows with their number
 # In a long story (more than CONTEXT_WORDS content words) what follows the caller's last
 # "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
 # those words weigh FOCUS times as much.
@@ -226,6 +230,8 @@ class Matcher:
         keywords: list[frozenset[str]] = []
         self._name_key: list[str] = []
         self._rank_bonus = np.zeros(len(self._records))
+        self._age_limits: list[tuple[float, float] | None] = []
+        self._age_words: list[frozenset[str]] = []
         for i, r in enumerate(self._records):
             name = clean_name(r.name)
             self._name_key.append(strip_diacritics(name))
@@ -255,6 +261,8 @@ class Matcher:
             keywords.append(
                 frozenset(k for kw in r.keywords for k in _keys(normalize(kw)) if k not in STOPWORDS)
             )
+            self._age_limits.append(age_limits(name))
+            self._age_words.append(limit_words(name))
             curated = bool(r.aliases or r.spoken_summary.strip())
             level = max((LEVEL_BONUS.get(_level(lv), 0.0) for lv in r.levels), default=0.0)
             self._rank_bonus[i] = CURATED_BONUS * curated + level
@@ -318,7 +326,7 @@ class Matcher:
 
     # -- query side ------------------------------------------------------------------------
 
-    def _query(self, words: list[str], unmarked: bool) -> _Query:
+    def _query(self, words: list[str], unmarked: bool, situation: Collection[int] = ()) -> _Query:
         question = self._question_positions(words, unmarked)
         index = self._index
         out: list[_Position] = []
@@ -329,17 +337,20 @@ class Matcher:
             filler = k in STOPWORDS or (unmarked and k in self._unmarked_fillers)
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
-            if filler or i in question:
+            if filler or i in question or i in situation:
                 out.append(_Position(alts, 0.0, k))
                 continue
-            if k in index:
+            if k in index and not unmarked:
                 weight = index.idf(k)
             elif alts:
                 # A word the catalogue does not know weighs as its most common likely
                 # reading, blended with an unknown word's weight as far as that reading is
-                # unsure: "xinh" is nearly "sinh", "phim" is not really "phẩm".
+                # unsure: "xinh" is nearly "sinh", "phim" is not really "phẩm". Typed or
+                # heard without marks, a word spelled like a rare catalogue word ("tu" as
+                # in "tu sửa") is as likely any of its markings ("tư", "từ", "tử").
                 top = alts[0][1]
-                likely = min(index.idf(a) for a, c in alts if c == top)
+                floor = min(top, W_UNMARKED) if unmarked else top
+                likely = min(index.idf(a) for a, c in alts if c >= floor)
                 weight = top * likely + (1.0 - top) * index.unknown_idf
             else:
                 weight = index.unknown_idf
@@ -486,7 +497,11 @@ class Matcher:
         topic = detect_topic(norm)
         said = norm.split()
         # Typed or recognised without marks: judged before synonyms put marks back ("tui" -> "tôi").
-        query = self._query(apply_synonyms(said), all(w.isascii() for w in said))
+        words = apply_synonyms(said)
+        # An age describes the person: checked against the names' age limits below, it
+        # does not match their words "14 tuổi".
+        age = spoken_age(words)
+        query = self._query(words, all(w.isascii() for w in said), age.positions if age else ())
         ignore: frozenset[str] = frozenset()
         counted: frozenset[int] | None = None
         # Only fillers, question words and call control ("khi nào có kết quả", "nghe
@@ -518,8 +533,15 @@ class Matcher:
             texts = [t for r in chosen for t in self._texts_of[r]]
         fits: dict[int, float] = {}
         for t in texts:
-            fit = self._fit(int(t), query, ignore, counted) * self._texts[t].factor
             r = self._texts[t].record
+            if age is not None and self._age_limits[r] is not None:
+                # The limit's words are checked, not heard: "sáu chục tuổi" fits "từ đủ 14
+                # tuổi trở lên" as well as a name without a limit, and not "dưới 14 tuổi".
+                fit = self._fit(int(t), query, ignore | self._age_words[r], counted) * self._texts[t].factor
+                if not admits(self._age_limits[r], age.years):
+                    fit *= AGE_MISMATCH
+            else:
+                fit = self._fit(int(t), query, ignore, counted) * self._texts[t].factor
             if fit > fits.get(r, 0.0):
                 fits[r] = fit
         if among is None:
