@@ -65,3 +65,14 @@ def test_strip_diacritics(raw: str, expected: str) -> None:
 def test_syllables() -> None:
     assert syllables("Cho em hỏi, làm CCCD ở đâu?") == ["cho", "em", "hỏi", "làm", "cccd", "ở", "đâu"]
     assert syllables("") == []
+
+
+def test_phonetic_key_merges_southern_rhymes_and_finals() -> None:
+    from dialog.index import phonetic_key
+
+    assert phonetic_key("kiem") == phonetic_key("kim")  # kiểm / kỉm
+    assert phonetic_key("nuoi") == phonetic_key("nui")  # nuôi / nui
+    assert phonetic_key("nguoi") == phonetic_key("ngui")  # người / ngừi
+    assert phonetic_key("thuong") == phonetic_key("thuon")  # finals ng / n
+    assert phonetic_key("truong") == phonetic_key("chuong")  # initials tr / ch
+    assert phonetic_key("kiem") != phonetic_key("kem")
