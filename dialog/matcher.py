@@ -128,6 +128,7 @@ AGE_MISMATCH = 0.8  # the best ones only: the contrast's cost grows with their n
 # those words weigh FOCUS times as much.
 FOCUS = 1.5
 _REQUEST = frozenset(("muốn", "xin", "cần", "muon", "can"))  # "can cuoc" is căn cước, though
+_PAPERWORK = frozenset((("hồ", "sơ"), ("thủ", "tục"), ("ho", "so"), ("thu", "tuc")))
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
 LEVEL_BONUS = {"xã": 0.010, "huyện": 0.006, "tỉnh": 0.005}
@@ -356,8 +357,7 @@ class Matcher:
                 weight = index.unknown_idf
             out.append(_Position(alts, weight, k))
         # The request in a long story follows the last "muốn", "xin", "cần" (see FOCUS).
-        last = max((j for j, p in enumerate(out) if p.word in _REQUEST and not (
-            p.word == "can" and j + 1 < len(out) and out[j + 1].word == "cuoc")), default=-1)
+        last = max((j for j, p in enumerate(out) if _requests(out, j)), default=-1)
         if last >= 0 and sum(1 for p in out if p.weight > 0) > CONTEXT_WORDS:
             out = [_Position(p.alts, p.weight * FOCUS, p.word) if j > last else p for j, p in enumerate(out)]
         return _Query.build(out, self._index, self._text_postings)
@@ -591,6 +591,17 @@ class Matcher:
         top = max(shares.values())
         for r in finalists:  # the finalist that explains most keeps its fit
             fits[r] *= 1.0 - CONTRAST + CONTRAST * shares[r] / top
+
+
+def _requests(out: list[_Position], j: int) -> bool:
+    """Whether the caller's request starts after position ``j``: "muốn", "xin", "cần",
+    or "làm hồ sơ", "làm thủ tục" ("... mới mất thì nhà em làm hồ sơ tử tuất")."""
+    word = out[j].word
+    if word in _REQUEST:
+        return not (word == "can" and j + 1 < len(out) and out[j + 1].word == "cuoc")  # căn cước
+    if j >= 2 and (out[j - 1].word, word) in _PAPERWORK:
+        return out[j - 2].word in ("làm", "lam")
+    return False
 
 
 def decide(candidates: list[Candidate]) -> Action:

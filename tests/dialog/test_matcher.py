@@ -607,3 +607,19 @@ def test_the_first_item_of_a_listing_name_is_enough() -> None:
     result = Matcher(recs).match("mất giấy chứng nhận đăng ký doanh nghiệp xin cấp lại")
     assert _top(result) == "DN"
     assert result.candidates[0].score - result.candidates[1].score >= 0.1
+
+
+def test_request_after_lam_ho_so_weighs_more_in_a_long_story() -> None:
+    records = [
+        ProcedureRecord(code="2.000821", name="Giải quyết hưởng chế độ tử tuất"),
+        ProcedureRecord(
+            code="1.001742",
+            name="Giải quyết chuyển hưởng sang địa bàn khác đối với người đang hưởng lương hưu, "
+            "trợ cấp bảo hiểm xã hội hàng tháng",
+        ),
+        ProcedureRecord(code="1.000656", name="Thủ tục đăng ký khai tử"),
+        ProcedureRecord(code="1.001193", name="Đăng ký khai sinh"),
+        ProcedureRecord(code="3.000346", name="Cấp giấy phép lái xe"),
+    ]
+    story = "ông nhà tui đang hưởng lương hưu hàng tháng bữa rồi mới mất giờ con cháu làm hồ sơ tử tuất nộp đâu"
+    assert Matcher(records).match(story).candidates[0].code == "2.000821"
