@@ -15,7 +15,7 @@ from sip_gateway.call import Call
 from sip_gateway.media import MediaError, MediaSession, PayloadCache
 from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator
-from sip_gateway.rtpmux import RtpMux, ssrc_attribute
+from sip_gateway.rtpmux import RtpMux, sdp_ssrcs, ssrc_attribute
 from sip_gateway.sdp import SdpError, build_answer
 from sip_gateway.useragent import UserAgent
 from tts.cache import AnswerAudioCache
@@ -122,13 +122,24 @@ class Gateway:
             self.mux.close()
         self.recognition.close()
 
+    def _mux_can_carry(self, call: Call) -> bool:
+        """A call rides the shared RTP port unless its packets could not be told from another
+        call's there (then it gets a port of its own, see RtpMux.can_carry)."""
+        try:
+            remote = call.remote_sdp
+            source, ssrcs = remote.rtp_address, sdp_ssrcs(remote.audio.attributes)
+        except (SdpError, AttributeError):
+            return False  # answered with 488 below, or a port of its own: never guessed
+        return self.mux.can_carry(source, ssrcs)
+
     async def _on_invite(self, call: Call) -> None:
         """Runs for the whole call; the user agent hangs up what is still up when it returns."""
         caller = hash_caller(call.caller or "", self._hash_key)
         try:
             snapshot = await asyncio.to_thread(self.brain.snapshot)
+            mux = self.mux if self.mux is not None and self._mux_can_carry(call) else None
             media = await MediaSession.open(self.pacer, self.ports, host=self.settings.sip_host,
-                                            payloads=self.payloads, mux=self.mux, peer_host=call.peer[0])
+                                            payloads=self.payloads, mux=mux, peer_host=call.peer[0])
         except MediaError as exc:
             log.error("no media for call %s: %s", call.call_id, exc)
             await call.reject(503, "Media Unavailable")
@@ -137,7 +148,7 @@ class Gateway:
             try:
                 media.apply_sdp(call.remote_sdp)
                 answer = build_answer(call.remote_sdp, self.ua.advertised_host, media.local_port)
-                if self.mux is not None:
+                if mux is not None:
                     # Our SSRC, for a peer that multiplexes its calls on one port too (rtpmux.py).
                     answer.audio.attributes.append(ssrc_attribute(media.ssrc))
             except SdpError as exc:

@@ -171,6 +171,17 @@ class RtpMux:
 
     # ---- sessions and their routes ---------------------------------------------
 
+    def can_carry(self, source: tuple[str, int] | None, ssrcs: tuple[int, ...] = ()) -> bool:
+        """Whether a new call whose SDP offers ``source`` (and announces ``ssrcs``) can be told
+        apart from the calls on this socket. Not when its address is already another call's
+        and it announces no SSRC (sipp plays every call's pcap from one port with one SSRC):
+        such a call gets a port of its own, which names the call as before."""
+        if ssrcs:
+            return not any(s in self._t.by_ssrc for s in ssrcs)
+        if source is None or source[0] in ("0.0.0.0", "::") or not source[1]:
+            return False  # nothing to recognise its packets by
+        return source not in self._t.users
+
     def attach(self, session: MediaSession, hint_ip: str | None = None) -> None:
         """Carry ``session``; ``hint_ip``: where the call's SIP came from (a NAT's public address)."""
         if session not in self._routes:

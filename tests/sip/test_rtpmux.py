@@ -317,3 +317,26 @@ def test_sdp_ssrc_attributes():
         12, 4294967295)
     assert sdp_ssrcs(["ssrc:99999999999 cname:x", "ssrc:abc cname:x", "ssrc-group:FID 1 2"]) == ()
     assert ssrc_attribute(5) == "ssrc:5 cname:hotline"
+
+
+def test_a_call_that_could_not_be_told_apart_is_refused_by_the_mux():
+    async def main():
+        pacer = Pacer()
+        mux = RtpMux.open(pacer, host="127.0.0.1", port=0)
+        s = await MediaSession.open(pacer, mux=mux, remote=("127.0.0.1", 5000))
+        s.set_remote("127.0.0.1", 5000, ssrcs=(42,))
+        answers = (
+            mux.can_carry(("127.0.0.1", 5002)),  # another address: yes
+            mux.can_carry(("127.0.0.1", 5000)),  # the same address, no SSRC (sipp): no
+            mux.can_carry(("127.0.0.1", 5000), (43,)),  # the same address, its own SSRC: yes
+            mux.can_carry(("127.0.0.1", 5000), (42,)),  # an SSRC already taken: no
+            mux.can_carry(("0.0.0.0", 5000)),  # nothing to recognise it by: no
+            mux.can_carry(None),
+        )
+        s.close_now()
+        freed = mux.can_carry(("127.0.0.1", 5000))
+        mux.close()
+        return answers, freed
+
+    answers, freed = run(main())
+    assert answers == (True, False, True, False, False, False) and freed
