@@ -157,6 +157,8 @@ _PERSONS = frozenset(normalize(
 ).split())
 _CLAUSE_END = frozenset(normalize(
     "rồi thì nên mà hôm năm tháng tuần cách được vì do để lúc hồi từ giờ vậy ạ"
+    # where, or what the family does next: "mất ở nhà", "mất bên mỹ", "mất làm khai tử"
+    " ở tại bên ngoài làm không chưa"
 ).split())
 
 

@@ -38,7 +38,7 @@ _TONE_CHARS = "\u0300\u0301\u0303\u0309\u0323"
 # "ký"/"kí", "lý"/"lí", "mỹ"/"mĩ": both spellings are current; index them as one.
 _LONE_Y = re.compile(rf"^(qu|[bcdđghklmnprstvx]+)y([{_TONE_CHARS}]?)$")
 _PHONETIC_INITIAL = (("tr", "ch"), ("gi", "d"), ("x", "s"), ("r", "d"), ("v", "d"), ("l", "n"))
-_PHONETIC_FINAL = (("ng", "n"), ("nh", "n"), ("ch", "t"), ("c", "t"))
+_PHONETIC_FINAL = (("ng", "n"), ("nh", "n"), ("ch", "t"), ("c", "t"), ("p", "t"))
 # Southern speech drops the glide of a diphthong before m, p, u, i ("kiểm" sounds like
 # "kỉm", "nuôi" like "nui", "nhiều" like "nhìu", "người" like "ngừi").
 _PHONETIC_RHYME = (("iem", "im"), ("iep", "ip"), ("ieu", "iu"), ("uoi", "ui"), ("uou", "uu"), ("yem", "im"))
@@ -70,7 +70,7 @@ def _rhyme(syllable: str) -> str:
 
 
 def phonetic_key(stripped: str) -> str:
-    """``initial_key`` plus merged finals (n/ng/nh, t/c/ch)."""
+    """``initial_key`` plus merged finals (n/ng/nh, t/c/ch/p: "pháp" heard as "phát")."""
     s = initial_key(stripped)
     for a, b in _PHONETIC_RHYME:
         if s.endswith(a):

@@ -76,3 +76,4 @@ def test_phonetic_key_merges_southern_rhymes_and_finals() -> None:
     assert phonetic_key("thuong") == phonetic_key("thuon")  # finals ng / n
     assert phonetic_key("truong") == phonetic_key("chuong")  # initials tr / ch
     assert phonetic_key("kiem") != phonetic_key("kem")
+    assert phonetic_key("phap") == phonetic_key("phat")  # stop finals: pháp heard as phát
