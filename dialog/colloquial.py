@@ -87,7 +87,7 @@ _FILLER_TEXT = (
     "ờ ơ ừ ừm ưm à á ạ dạ vâng alo lô a ô ơi ê nè nha nhé nhỉ hả hở ha hen đấy chào cảm cám ơn "
     "chị anh em cô chú bác ông bà tôi tao mình bạn tớ cháu con mẹ ba bố chồng vợ "
     "hỏi xin muốn cần biết làm sao thế nào như không vậy đi rồi giùm giúp dùm giờ bây hiện nay "
-    "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn thôi nghe coi xem "
+    "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn nghe coi xem "
     "ra vô lên xuống tới đến hông hem hổng nhờ đây kìa ấy chứ nhưng nếu cái mới"
 )
 # Not here although they are function words in speech: "lại", "trong", "ngoài", which
@@ -99,7 +99,7 @@ FUNCTION_WORDS: frozenset[str] = frozenset(normalize(_FUNCTION_TEXT).split())
 DIALOG_WORDS: frozenset[str] = frozenset(
     normalize(
         "tiếp tục lại bấm nhấn phím số quay lặp nhắc đọc chậm nhanh từ dừng ngừng đủ khỏi xong rõ kịp "
-        "khoan đợi chờ chút lát "
+        "khoan đợi chờ chút lát thôi "
         "thêm khác hai ba bốn năm sáu bảy tám chín mười trăm không"
     ).split()
 )
