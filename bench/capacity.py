@@ -22,7 +22,8 @@ recogniser queue. Numbers on a shared 2-core machine are noisy: callers and serv
 the same cores, and other work on the machine shows up as send lateness.
 
     .venv/bin/python bench/capacity.py [--sizes 100,300,600,1000] [--rate 10] [--plateau 25]
-        [--speech-shares 0.1,0.25,0.5] [--speech-calls 40] [--per-process 250] [--json]
+        [--speech-shares 0.1,0.25,0.5] [--speech-calls 40] [--per-process 250] [--callers-nice 19]
+        [--rtp-mux on|off] [--json]
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from hotline.config import Settings  # noqa: E402
 from hotline.loadtest.localserver import LocalServer, start_local_server  # noqa: E402
 from hotline.loadtest.procfs import parse_metrics, read_proc, read_run_queue_wait  # noqa: E402
 
@@ -188,6 +190,9 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
         "caller_packets_in": sum(c["packets_in"] for c in calls_all),
         "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
         "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau_rows), default=0.0), 1),
+        # % of a core -> ms of CPU per second, per call up: what one call costs the server
+        "cpu_ms_per_call_s": round(10 * sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows))
+                                   / max(1, peak_active), 3),
         "runq_wait_pct_mean": round(sum(r["runq_wait_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
         "rss_idle_mb": round(idle_mb, 1), "rss_plateau_mb": round(rss_plateau, 1),
         "rss_per_call_kb": round((rss_plateau - idle_mb) * 1024 / max(1, peak_active), 1),
@@ -207,7 +212,8 @@ def show(r: dict) -> None:
           f"answered {r['answered']}, lost {r['lost']} {r['lost_by_cause'] or ''}, correct {r['correct']}/{r['checked']}"
           + (f" record errors {r['record_errors']}" if r["record_errors"] else ""))
     print(f"        server send p99 {f(r['send_p99_ms'])} ms (worst 2 s window {f(r['send_p99_ms_worst'])} ms), "
-          f"audio heard {r['audio_heard_pct']}% of the call time, cpu {r['cpu_pct_mean']}% mean / {r['cpu_pct_max']}% max, "
+          f"audio heard {r['audio_heard_pct']}% of the call time, cpu {r['cpu_pct_mean']}% mean / {r['cpu_pct_max']}% max "
+          f"({r['cpu_ms_per_call_s']} ms per call-second), "
           f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
           f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}, "
           f"jitter at callers p99 {f(r['caller_jitter_p99_ms'])} ms")
@@ -226,8 +232,14 @@ def main() -> int:
     ap.add_argument("--per-process", type=int, default=250)
     ap.add_argument("--callers-nice", type=int, default=0,
                     help="run the callers at this nice level (19: the server gets the CPU it asks for)")
+    ap.add_argument("--rtp-mux", choices=("on", "off"), default=None,
+                    help="server and callers: one shared RTP socket each (on) or a socket per call (off); "
+                         "default: HOTLINE_RTP_MUX or the setting's default")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.rtp_mux is not None:
+        os.environ["HOTLINE_RTP_MUX"] = "1" if args.rtp_mux == "on" else "0"  # inherited by server and callers
+    print(f"RTP: {'one shared socket per process' if Settings.from_env().rtp_mux else 'a socket per call'}")
     results = []
     print(f"load average before: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="hotline-capacity-") as tmp:

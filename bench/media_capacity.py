@@ -7,8 +7,11 @@ consumer task per call reads the decoded frames. Prints, per N: CPU of the
 media process, send lateness against the 20 ms deadlines (p50/p99/max),
 packet loss both ways and jitter-buffer loss.
 
+With --mux the sessions share one RTP socket (sip_gateway.rtpmux: recvmmsg/sendmmsg
+batches) instead of a socket each; the senders are still one socket per call.
+
     .venv/bin/python bench/media_capacity.py [--sizes 200,500,1000] [--seconds 10] [--inband]
-        [--handler] [--cost] [--timers]
+        [--handler] [--cost] [--timers] [--mux]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sip_gateway.codecs import ulaw_decode, ulaw_encode  # noqa: E402
 from sip_gateway.media import MediaSession  # noqa: E402
 from sip_gateway.pacer import Pacer  # noqa: E402
 from sip_gateway.ports import PortAllocator  # noqa: E402
+from sip_gateway.rtpmux import RtpMux  # noqa: E402
 
 WARMUP = 2.0
 
@@ -80,7 +84,9 @@ async def sender(ports: list[int]) -> None:
     ssrcs = [random.getrandbits(32) for _ in ports]
     stop = asyncio.Event()
     loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.readline() else None)
-    print("ready", flush=True)
+    # Where each call's packets come from: the media process puts them in its SDP-like
+    # remote address (a shared socket tells calls apart by them).
+    print(json.dumps({"ready": [t.get_extra_info("sockname")[1] for t in transports]}), flush=True)
     sent = tick = 0
     late: list[float] = []
     cpu0 = time.process_time()
@@ -117,9 +123,10 @@ async def sender(ports: list[int]) -> None:
 # ---- the media process -------------------------------------------------------
 
 
-async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -> dict:
+async def measure(n: int, seconds: float, inband: bool, handler: bool = False, mux: bool = False) -> dict:
     pacer = Pacer()
     ports = PortAllocator(42000, 42000 + 4 * n + 100)
+    shared = RtpMux.open(pacer, host="127.0.0.1", ports=ports) if mux else None
     frames_read = [0]
 
     def count(_item) -> None:
@@ -133,6 +140,7 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
             dtmf_payload_type=101,
             inband_dtmf=inband or None,
             handler=count if handler else None,
+            mux=shared,
         )
         for _ in range(n)
     ]
@@ -152,7 +160,9 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write((json.dumps([s.local_port for s in sessions]) + "\n").encode())
     await proc.stdin.drain()
-    assert (await proc.stdout.readline()).strip() == b"ready"
+    sources = json.loads((await proc.stdout.readline()).decode())["ready"]
+    for s, port in zip(sessions, sources, strict=True):
+        s.set_remote("127.0.0.1", port)
     await asyncio.sleep(WARMUP)  # sessions latch to the sender's sockets (symmetric RTP)
     pacer.send_lateness.reset()
     pacer.tick_lateness.reset()
@@ -176,7 +186,11 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False) -
     for s in sessions:
         await s.close()
     await asyncio.gather(*readers)
+    mux_stats = shared.stats if shared is not None else None
+    if shared is not None:
+        shared.close()
     return {
+        "mux": mux_stats,
         "n": n,
         "cpu": cpu,
         "starved": starved,
@@ -298,6 +312,7 @@ async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
         det.feed(quiet)
     inband_quiet = (time.process_time() - cpu) / 2000 * 1e6
     await session.close()
+    mux_in, mux_out, plain_in = await mux_packet_cost(payload, sink, count)
     sink.close()
     raw.close()
     print(
@@ -305,6 +320,66 @@ async def per_packet_cost(repeats: int = 7, count: int = 5000) -> None:
         f"outbound {sorted(outbound)[repeats // 2]:.1f} us of which the bare sendto syscall {syscall:.1f} us; "
         f"in-band DTMF detection {inband:.1f} us per speech frame, {inband_quiet:.1f} us per quiet frame"
     )
+    print(
+        f"with the shared socket (batches of 250): inbound {mux_in:.1f} us (recvmmsg + demultiplexing + the "
+        f"session) against {plain_in:.1f} us with a recvfrom each; outbound {mux_out:.1f} us (tick + queue + "
+        f"sendmmsg)"
+    )
+
+
+async def mux_packet_cost(payload: bytes, sink, count: int, batch: int = 250) -> tuple[float, float, float]:
+    """Per packet, in-process: the shared socket's receive path (recvmmsg, demultiplexing,
+    the session's inbound code) against a recvfrom per packet into the same session code,
+    and its send path (tick, queue, one sendmmsg per ``batch``)."""
+    import socket
+
+    from sip_gateway.rtp import build_rtp
+
+    pacer = Pacer()
+    mux = RtpMux.open(pacer, host="127.0.0.1", port=0)
+    peer = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    peer.bind(("127.0.0.1", 0))
+    session = await MediaSession.open(pacer, mux=mux, remote=peer.getsockname(), handler=lambda item: None)
+    pacer.stop()
+    other = MediaSession(pacer, handler=lambda item: None)  # the same inbound code, fed by recvfrom
+    plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    plain.bind(("127.0.0.1", 0))
+    plain.setblocking(False)
+    plain.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+    packets = [build_rtp(0, i & 0xFFFF, i * 160, 9, payload) for i in range(count)]
+    mux_in = plain_in = 0.0
+    for start in range(0, count, batch):
+        chunk = packets[start : start + batch]
+        for data in chunk:
+            peer.sendto(data, ("127.0.0.1", mux.port))
+        cpu = time.process_time()
+        while mux._recv.receive(mux._route):
+            pass
+        mux_in += time.process_time() - cpu
+        for data in chunk:
+            peer.sendto(data, plain.getsockname())
+        cpu = time.process_time()
+        while True:
+            try:
+                data, addr = plain.recvfrom(2048)
+            except BlockingIOError:
+                break
+            other._datagram_received(data, addr)
+        plain_in += time.process_time() - cpu
+    session.set_remote(*sink.getsockname())
+    session.play(bytes(320 * count))
+    cpu = time.process_time()
+    for tick in range(count):
+        session.on_tick(tick, 0.0, 0.0)
+        if tick % batch == batch - 1:
+            mux.flush()
+    mux.flush()
+    mux_out = time.process_time() - cpu
+    session.close_now()
+    mux.close()
+    peer.close()
+    plain.close()
+    return mux_in / count * 1e6, mux_out / count * 1e6, plain_in / count * 1e6
 
 
 def main() -> None:
@@ -321,6 +396,7 @@ def main() -> None:
     ap.add_argument(
         "--timers", action="store_true", help="compare per-call timers with the shared pacer first"
     )
+    ap.add_argument("--mux", action="store_true", help="all sessions on one shared RTP socket (RtpMux)")
     ap.add_argument("--sender", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -335,14 +411,15 @@ def main() -> None:
     print(
         f"media capacity on uvloop {uvloop.__version__}, {os.cpu_count()} cores, "
         f"{args.seconds:.0f} s per size, in-band DTMF {'on' if args.inband else 'off'}, "
-        f"frames read by {'a callback' if args.handler else 'one task per call'}"
+        f"frames read by {'a callback' if args.handler else 'one task per call'}, "
+        f"RTP {'on one shared socket (batched)' if args.mux else 'on a socket per call'}"
     )
     print(
         f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
         f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7}"
     )
     for n in (int(x) for x in args.sizes.split(",")):
-        r = uvloop.run(measure(n, args.seconds, args.inband, args.handler))
+        r = uvloop.run(measure(n, args.seconds, args.inband, args.handler, args.mux))
         print(
             f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
             f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
@@ -351,6 +428,11 @@ def main() -> None:
         )
         if r["latched"] != n or r["missed_ticks"]:
             print(f"       latched {r['latched']}/{n}, pacer missed ticks {r['missed_ticks']}")
+        if r["mux"] is not None:
+            m = r["mux"]
+            print(f"       mux: {m.packets_in / max(1, m.batches_in):.1f} packets per receive call, "
+                  f"{m.packets_out / max(1, m.batches_out):.1f} per send call, unknown {m.unknown}, "
+                  f"ambiguous {m.ambiguous}, send errors {m.send_errors}")
     print("cpu%: the media process (100% = one core); ms/call-s: its CPU per call per second;")
     print("send lateness: from each 20 ms deadline to the start of the call's send (one shared pacer);")
     print(
