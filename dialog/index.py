@@ -44,8 +44,19 @@ _PHONETIC_FINAL = (("ng", "n"), ("nh", "n"), ("ch", "t"), ("c", "t"), ("p", "t")
 _PHONETIC_RHYME = (("iem", "im"), ("iep", "ip"), ("ieu", "iu"), ("uoi", "ui"), ("uou", "uu"), ("yem", "im"))
 
 
+# Names write numbers in digits ("mức độ 01", "số 2"); callers say them.
+_DIGIT_OF = {
+    "một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "năm": "5", "sáu": "6",
+    "bảy": "7", "bẩy": "7", "tám": "8", "chín": "9", "mười": "10",
+}  # fmt: skip
+_BARE_DIGIT_OF = {"mot": "1", "hai": "2", "ba": "3", "bon": "4", "nam": "5", "sau": "6", "bay": "7", "tam": "8",
+                  "chin": "9", "muoi": "10"}
+
+
 def syllable_key(syllable: str) -> str:
-    """Index key of one normalised syllable (unifies the i/y spelling variants)."""
+    """Index key of one normalised syllable (unifies the i/y spelling variants; "01" is "1")."""
+    if syllable.isdigit():
+        return str(int(syllable))
     nfd = unicodedata.normalize("NFD", syllable)
     m = _LONE_Y.match(nfd)
     if m:
@@ -160,6 +171,9 @@ class SyllableIndex:
 
         if key in self._idf:
             add(key, W_EXACT)
+        digit = _DIGIT_OF.get(key) or (_BARE_DIGIT_OF.get(key) if unmarked_input else None)
+        if digit is not None and digit in self._idf:
+            add(digit, W_EXACT if key in _DIGIT_OF else W_UNMARKED)
         stripped = strip_diacritics(key)
         marked = stripped != key
         for k in self.by_stripped.get(stripped, ()):

@@ -77,6 +77,7 @@ from dialog.ages import admits, age_limits, limit_words, spoken_age
 from dialog.colloquial import DIALOG_WORDS, FUNCTION_WORDS, STOPWORDS, apply_synonyms
 from dialog.index import W_UNMARKED, IndexedText, SyllableIndex, syllable_key
 from dialog.normalize import normalize, strip_diacritics
+from dialog.numbered import contradicts, numbered, record_numbers
 from dialog.topics import Topic, detect_topic, topic_phrases
 from knowledge.records import ProcedureRecord
 
@@ -119,15 +120,20 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 # know, which scale a finalist's fit by up to CONTRAST.
 CONTRAST_WINDOW = 0.2
 CONTRAST = 0.07
-MAX_FINALISTS = 8
+MAX_FINALISTS = 8  # the best ones only: the contrast's cost grows with their number
 # A procedure whose name excludes the caller's spoken age ("dưới 14 tuổi" for a
 # grandmother of eighty) fits this much less.
-AGE_MISMATCH = 0.8  # the best ones only: the contrast's cost grows with their number
+AGE_MISMATCH = 0.8
+# Likewise a record that numbers the caller's counter otherwise ("mức một": "mức độ 02").
+NUMBER_MISMATCH = 0.7
 # In a long story (more than CONTEXT_WORDS content words) what follows the caller's last
 # "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
 # those words weigh FOCUS times as much.
 FOCUS = 1.5
 _REQUEST = frozenset(("muốn", "xin", "cần", "muon", "can"))  # "can cuoc" is căn cước, though
+# "một" is an article, except as the number after a counter ("mức một", "số một").
+_ONE = frozenset(("một", "mot"))
+_COUNTERS = frozenset(("mức", "độ", "số", "hạng", "loại", "nhóm", "phiếu", "muc", "do", "so", "hang", "loai", "nhom"))
 _PAPERWORK = frozenset((("hồ", "sơ"), ("thủ", "tục"), ("ho", "so"), ("thu", "tuc")))
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
@@ -233,6 +239,7 @@ class Matcher:
         self._rank_bonus = np.zeros(len(self._records))
         self._age_limits: list[tuple[float, float] | None] = []
         self._age_words: list[frozenset[str]] = []
+        self._numbers: list[dict[str, set[int]]] = []  # see dialog.numbered
         for i, r in enumerate(self._records):
             name = clean_name(r.name)
             self._name_key.append(strip_diacritics(name))
@@ -263,6 +270,7 @@ class Matcher:
                 frozenset(k for kw in r.keywords for k in _keys(normalize(kw)) if k not in STOPWORDS)
             )
             self._age_limits.append(age_limits(name))
+            self._numbers.append(record_numbers([name, *map(normalize, r.aliases), *map(normalize, r.keywords)]))
             self._age_words.append(limit_words(name))
             curated = bool(r.aliases or r.spoken_summary.strip())
             level = max((LEVEL_BONUS.get(_level(lv), 0.0) for lv in r.levels), default=0.0)
@@ -333,9 +341,10 @@ class Matcher:
         out: list[_Position] = []
         for i, w in enumerate(words):
             k = syllable_key(w)
-            if k in FUNCTION_WORDS:
+            numeral = k in _ONE and i > 0 and words[i - 1] in _COUNTERS
+            if k in FUNCTION_WORDS and not numeral:
                 continue  # weightless on both sides; dropping it lets "cho con" pair like "con"
-            filler = k in STOPWORDS or (unmarked and k in self._unmarked_fillers)
+            filler = not numeral and (k in STOPWORDS or (unmarked and k in self._unmarked_fillers))
             # Fillers still get readings: "chú" may be a misheard "trú" ("thường chú").
             alts = index.alternatives(k, unmarked_input=unmarked)
             if filler or i in question or i in situation:
@@ -501,6 +510,7 @@ class Matcher:
         # An age describes the person: checked against the names' age limits below, it
         # does not match their words "14 tuổi".
         age = spoken_age(words)
+        said_numbers = numbered(words)
         query = self._query(words, all(w.isascii() for w in said), age.positions if age else ())
         ignore: frozenset[str] = frozenset()
         counted: frozenset[int] | None = None
@@ -542,6 +552,8 @@ class Matcher:
                     fit *= AGE_MISMATCH
             else:
                 fit = self._fit(int(t), query, ignore, counted) * self._texts[t].factor
+            if said_numbers and contradicts(said_numbers, self._numbers[r]):
+                fit *= NUMBER_MISMATCH  # "mức một" is not the "mức độ 02" sibling
             if fit > fits.get(r, 0.0):
                 fits[r] = fit
         if among is None:
