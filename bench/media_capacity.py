@@ -167,6 +167,7 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False, m
     pacer.send_lateness.reset()
     pacer.tick_lateness.reset()
     out0 = sum(s.stats.packets_out for s in sessions)
+    in0 = sum(s.stats.packets_in for s in sessions)
     cpu0, t0, wait0 = time.process_time(), time.monotonic(), run_queue_wait()
     await asyncio.sleep(seconds)
     elapsed = time.monotonic() - t0
@@ -174,6 +175,7 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False, m
     starved = (run_queue_wait() - wait0) / elapsed
     pacer.stop()  # no more sends
     out_window = sum(s.stats.packets_out for s in sessions) - out0
+    in_window = sum(s.stats.packets_in for s in sessions) - in0
     latched = sum(1 for s in sessions if s.remote is not None)
     await asyncio.sleep(0.3)
     proc.stdin.close()
@@ -200,6 +202,9 @@ async def measure(n: int, seconds: float, inband: bool, handler: bool = False, m
         "tick_p99": pacer.tick_lateness.quantile(0.99),
         "missed_ticks": pacer.missed_ticks,
         "rate_out": out_window / seconds / n,
+        # CPU per packet handled (in + out): comparable even when other load starves the process
+        # and fewer packets than 100 per call-second get through.
+        "us_per_packet": cpu * elapsed / max(1, in_window + out_window) * 1e6,
         "loss_in": 1 - packets_in / result["sent"],
         "loss_out": 1 - result["received"] / packets_out,
         "jb_lost": sum(s.lost for s in stats),
@@ -416,14 +421,15 @@ def main() -> None:
     )
     print(
         f"{'calls':>6} {'cpu%':>6} {'ms/call-s':>9} {'send p50':>9} {'p99':>6} {'max':>6} {'pps/call':>8} "
-        f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7}"
+        f"{'loss in':>8} {'loss out':>8} {'jb lost':>7} {'dropped':>7} {'sender cpu%':>11} {'starved':>7} {'us/pkt':>6}"
     )
-    for n in (int(x) for x in args.sizes.split(",")):
+    for n in (int(x) for x in args.sizes.split(",") if x):
         r = uvloop.run(measure(n, args.seconds, args.inband, args.handler, args.mux))
         print(
             f"{r['n']:>6} {100 * r['cpu']:>6.1f} {1000 * r['cpu'] / r['n']:>9.3f} {r['p50']:>7.1f}ms {r['p99']:>4.1f}ms {r['max']:>4.1f}ms "
             f"{r['rate_out']:>8.1f} {100 * r['loss_in']:>7.2f}% {100 * r['loss_out']:>7.2f}% "
-            f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}% {100 * r['starved']:>6.0f}%",
+            f"{r['jb_lost']:>7} {r['dropped']:>7} {100 * r['sender_cpu']:>10.1f}% {100 * r['starved']:>6.0f}% "
+            f"{r['us_per_packet']:>6.2f}",
             flush=True,
         )
         if r["latched"] != n or r["missed_ticks"]:
@@ -438,7 +444,8 @@ def main() -> None:
     print(
         "loss in/out: packets the sender sent that no session received / sessions sent that the sender missed;"
     )
-    print("starved: share of the time the media process was runnable but waited for a CPU (other load)")
+    print("starved: share of the time the media process was runnable but waited for a CPU (other load);")
+    print("us/pkt: the media process's CPU per packet received or sent")
 
 
 if __name__ == "__main__":

@@ -49,8 +49,6 @@ _IOV_SIZE = ctypes.sizeof(_IoVec)
 _SIZE_T = {4: "I", 8: "Q"}[ctypes.sizeof(ctypes.c_size_t)]
 # Offsets, in 4-byte words, of the fields rewritten on every batch: read from the structures
 # rather than hard-coded, so 32-bit builds get them right too.
-_NAMELEN_WORD = _MsgHdr.namelen.offset // 4
-_FLAGS_WORD = _MsgHdr.flags.offset // 4
 _LEN_WORD = _MMsgHdr.len.offset // 4
 _WORDS = _MMSG_SIZE // 4
 MSG_TRUNC = 0x20
@@ -269,7 +267,8 @@ class MmsgRecvBatch:
     def receive(self, deliver: Callable[[bytes, tuple], None]) -> int:
         """Read what is waiting (up to ``capacity``) without blocking; returns the count read
         (0 when nothing was waiting)."""
-        n = _recvmmsg(self._fd, self._msgs_addr, self.capacity, MSG_DONTWAIT, None)
+        # MSG_TRUNC: msg_len is the datagram's real length, so one read tells a truncated one.
+        n = _recvmmsg(self._fd, self._msgs_addr, self.capacity, MSG_DONTWAIT | MSG_TRUNC, None)
         if n <= 0:
             if n < 0 and ctypes.get_errno() not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
                 self.errors += 1  # e.g. ECONNREFUSED left by an ICMP error: the socket goes on
@@ -277,12 +276,11 @@ class MmsgRecvBatch:
         words, names, data = self._words, self._names_view, self._data_view
         addresses, slot, size = self._addresses, self.slot, self._name_size
         key_size = 8 if size == SOCKADDR_IN else size  # family, port, IPv4 address
+        # msg_namelen is not reset: the kernel writes back the size of the address it stored,
+        # which for a socket of one family is always the size we set.
         for i in range(n):
-            base = i * _WORDS
-            length = words[base + _LEN_WORD]
-            truncated = words[base + _FLAGS_WORD] & MSG_TRUNC
-            words[base + _NAMELEN_WORD] = size  # the kernel wrote the length it used: reset it
-            if truncated:
+            length = words[i * _WORDS + _LEN_WORD]
+            if length > slot:
                 self.truncated += 1
                 continue
             raw = names[i * size : i * size + key_size].tobytes()

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,11 +47,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _SHARED = object()  # marks a source address several sessions expect
-# A big receive buffer: one socket now holds what a thousand sockets held. At 50,000
-# packets a second, 4 MB (the kernel doubles it; capped by net.core.rmem_max unless
-# root) rides out a 40+ ms stall of the event loop without loss.
-RCVBUF = 4 * 1024 * 1024
+# A big receive buffer: one socket now queues what a thousand sockets (208 kB each) did
+# while the loop is busy. A 172-byte RTP packet takes ~1 kB of buffer (the kernel counts
+# its whole allocation), so 50,000 packets a second fill 16 MB in ~0.3 s. Above
+# net.core.rmem_max only a process with CAP_NET_ADMIN gets it (SO_RCVBUFFORCE).
+RCVBUF = 16 * 1024 * 1024
 SNDBUF = 4 * 1024 * 1024
+_FORCE = {socket.SO_RCVBUF: 33, socket.SO_SNDBUF: 32}  # SO_RCVBUFFORCE, SO_SNDBUFFORCE (Linux)
 IP_LATCH_LIMIT = 32  # above this many calls from one IP, rule 3 by IP is not tried (cost, ambiguity)
 
 
@@ -93,12 +96,15 @@ class RtpMux:
     """The shared RTP socket of a process. Create with ``RtpMux.open(...)`` on the running loop."""
 
     def __init__(self, sock: socket.socket, pacer: Pacer, *, recv_capacity: int = 64,
-                 max_batches: int = 16, batched: bool = True) -> None:
+                 max_batches: int = 256, batched: bool = True) -> None:
         self.sock = sock
         self.pacer = pacer
         self.port = sock.getsockname()[1]
         self.stats = MuxStats()
-        self.max_batches = max_batches  # per wake-up, so one busy socket cannot hold the loop
+        # Receive calls per wake-up: enough to drain what a thousand calls send while the loop
+        # is busy for 300 ms (a smaller cap fell behind for good once the process was starved
+        # of CPU, and the one socket's buffer overflowed); bounded so a flood cannot hold it.
+        self.max_batches = max_batches
         # batched=False: one system call per datagram, as where libc has no sendmmsg/recvmmsg.
         self._send = send_batch(sock, capacity=2048) if batched else SendtoBatch(sock, capacity=2048)
         self._recv = recv_batch(sock, capacity=recv_capacity) if batched else RecvfromBatch(sock, recv_capacity)
@@ -133,6 +139,9 @@ class RtpMux:
         for option, size in ((socket.SO_RCVBUF, RCVBUF), (socket.SO_SNDBUF, SNDBUF)):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, option, size)
+            if sock.getsockopt(socket.SOL_SOCKET, option) < size and sys.platform.startswith("linux"):
+                with contextlib.suppress(OSError):  # Linux, privileged: past rmem_max/wmem_max
+                    sock.setsockopt(socket.SOL_SOCKET, _FORCE[option], size)
         got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         if got < RCVBUF:
             log.warning("RTP mux receive buffer is %d bytes (asked %d): raise net.core.rmem_max, or "
