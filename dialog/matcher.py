@@ -135,6 +135,16 @@ _REQUEST = frozenset(("muốn", "xin", "cần", "muon", "can"))  # "can cuoc" is
 _ONE = frozenset(("một", "mot"))
 _COUNTERS = frozenset(("mức", "độ", "số", "hạng", "loại", "nhóm", "phiếu", "muc", "do", "so", "hang", "loai", "nhom"))
 _PAPERWORK = frozenset((("hồ", "sơ"), ("thủ", "tục"), ("ho", "so"), ("thu", "tuc")))
+# A remark (an exclamation, nothing asked) is not a question: its fits count STATEMENT
+# as much.
+STATEMENT = 0.85
+_EXCLAIMING = frozenset(normalize("quá lắm ghê hoài trời thiệt").split())
+_BARE_EXCLAIMING = frozenset(("qua", "lam", "ghe", "hoai", "troi", "thiet"))
+_ASKING = frozenset(normalize(
+    "muốn xin cần sao nào đâu gì không hông hem hổng chưa được bao mấy nhiêu lâu phải nhờ giúp hỏi làm "
+    "đăng ký cấp thủ tục hồ sơ"
+).split())
+_BARE_ASKING = frozenset(strip_diacritics(w) for w in _ASKING)
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
 LEVEL_BONUS = {"xã": 0.010, "huyện": 0.006, "tỉnh": 0.005}
@@ -558,6 +568,9 @@ class Matcher:
                 fits[r] = fit
         if among is None:
             self._contrast(fits, query)
+            if _statement(said):
+                for r in fits:
+                    fits[r] *= STATEMENT
         scored = [(fit + self._rank_bonus[r], fit, r) for r, fit in fits.items()]
         scored.sort(key=lambda x: (-x[0], self._records[x[2]].code))
         candidates: list[Candidate] = []
@@ -614,6 +627,15 @@ def _requests(out: list[_Position], j: int) -> bool:
     if j >= 2 and (out[j - 1].word, word) in _PAPERWORK:
         return out[j - 2].word in ("làm", "lam")
     return False
+
+
+def _statement(said: list[str]) -> bool:
+    """A remark that asks nothing ("hôm qua đi đám cưới thằng bạn vui quá trời", "con
+    tui thi đậu đại học rồi mừng quá"): an exclamation and no request or question word.
+    Callers who want a procedure name it or ask about it; they do not exclaim."""
+    if not any(w in _EXCLAIMING or (w.isascii() and w in _BARE_EXCLAIMING) for w in said):
+        return False
+    return not any(w in _ASKING or (w.isascii() and w in _BARE_ASKING) for w in said)
 
 
 def decide(candidates: list[Candidate]) -> Action:

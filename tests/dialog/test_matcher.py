@@ -627,3 +627,12 @@ def test_request_after_lam_ho_so_weighs_more_in_a_long_story() -> None:
     ]
     story = "ông nhà tui đang hưởng lương hưu hàng tháng bữa rồi mới mất giờ con cháu làm hồ sơ tử tuất nộp đâu"
     assert Matcher(records).match(story).candidates[0].code == "2.000821"
+
+
+def test_a_story_that_asks_nothing_is_not_a_request(matcher: Matcher) -> None:
+    # Shares "kết hôn" / "giấy phép lái xe" with procedures but asks for none of them.
+    told = matcher.match("hôm qua đi dự tiệc kết hôn của thằng bạn vui quá trời luôn")
+    asked = matcher.match("hôm qua đi dự tiệc kết hôn của thằng bạn giờ tui muốn đăng ký kết hôn")
+    assert told.candidates and asked.candidates
+    assert told.candidates[0].score < asked.candidates[0].score
+    assert told.action == "no_match"
