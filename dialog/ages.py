@@ -75,7 +75,14 @@ def spoken_age(words: list[str]) -> SpokenAge | None:
         if w in ("tuổi", "tuoi") and i > 0:
             found = _number_before(words, i)
             if found is not None and 0 < found[0] <= 120:
-                return SpokenAge(found[0], range(found[1], i + 1))
+                years, start = found
+                # "trẻ dưới 14 tuổi" names a limit, not an age: someone just inside it.
+                before = strip_diacritics(words[start - 1]) if start > 0 else ""
+                if before == "duoi":
+                    years, start = years - 1, start - 1
+                elif before == "tren":
+                    years, start = years + 1, start - 1
+                return SpokenAge(years, range(start, i + 1))
     return None
 
 

@@ -21,6 +21,9 @@ from knowledge.records import ProcedureRecord
         ("be 3 tuoi", 3, "3 tuoi"),
         ("thang con tui muoi lam tuoi", 15, "muoi lam tuoi"),
         ("hai muoi lam tuoi", 25, "hai muoi lam tuoi"),
+        ("căn cước cho trẻ dưới mười bốn tuổi", 13, "dưới mười bốn tuổi"),  # a limit, not an age
+        ("thẻ bảo hiểm y tế trẻ dưới 6 tuổi", 5, "dưới 6 tuổi"),
+        ("người trên sáu mươi tuổi", 61, "trên sáu mươi tuổi"),
     ],
 )
 def test_spoken_age(text: str, years: int, words: str) -> None:
@@ -54,3 +57,13 @@ def test_spoken_age_is_checked_against_the_names_limits() -> None:
     assert matcher.match("ông ngoại tám chục tuổi làm thẻ căn cước").candidates[0].code == "1.014061"
     # The age describes the person; what the caller wants done still decides.
     assert matcher.match("má tui sáu chục tuổi phải đi đổi thẻ căn cước").candidates[0].code == "1.014063"
+
+
+def test_a_limit_said_by_the_caller_selects_that_limit() -> None:
+    records = [
+        ProcedureRecord(code="1.014061", name="Cấp thẻ căn cước cho người từ đủ 14 tuổi trở lên"),
+        ProcedureRecord(code="1.014062", name="Cấp thẻ căn cước cho người dưới 14 tuổi"),
+    ]
+    matcher = Matcher(records)
+    assert matcher.match("căn cước dưới 14 tuổi").candidates[0].code == "1.014062"
+    assert matcher.match("làm căn cước cho trẻ dưới mười bốn tuổi").candidates[0].code == "1.014062"
