@@ -248,6 +248,8 @@ class Matcher:
         self._name_key: list[str] = []
         self._rank_bonus = np.zeros(len(self._records))
         self._age_limits: list[tuple[float, float] | None] = []
+        # Staff aliases as said (first word -> word tuples), see _says_alias.
+        self._alias_phrases: dict[str, set[tuple[str, ...]]] = {}
         self._age_words: list[frozenset[str]] = []
         self._numbers: list[dict[str, set[int]]] = []  # see dialog.numbered
         for i, r in enumerate(self._records):
@@ -276,6 +278,9 @@ class Matcher:
                 keys = _keys(normalize(alias))
                 if keys:
                     texts.append(IndexedText(i, keys))
+                    said = tuple(k for k in keys if k not in FUNCTION_WORDS)
+                    if len(said) >= 2:
+                        self._alias_phrases.setdefault(said[0], set()).add(said)
             keywords.append(
                 frozenset(k for kw in r.keywords for k in _keys(normalize(kw)) if k not in STOPWORDS)
             )
@@ -380,6 +385,16 @@ class Matcher:
         if last >= 0 and sum(1 for p in out if p.weight > 0) > CONTEXT_WORDS:
             out = [_Position(p.alts, p.weight * FOCUS, p.word) if j > last else p for j, p in enumerate(out)]
         return _Query.build(out, self._index, self._text_postings)
+
+    def _says_alias(self, words: list[str]) -> bool:
+        """Whether the caller said a staff alias word for word ("nhận con"): staff wrote it
+        for this, even when its words alone are too common to name a procedure."""
+        keys = [k for k in map(syllable_key, words) if k not in FUNCTION_WORDS]
+        for i, k in enumerate(keys):
+            for phrase in self._alias_phrases.get(k, ()):
+                if tuple(keys[i : i + len(phrase)]) == phrase:
+                    return True
+        return False
 
     def _question_positions(self, words: list[str], unmarked: bool) -> set[int]:
         probe = [strip_diacritics(w) for w in words] if unmarked else words
@@ -528,7 +543,11 @@ class Matcher:
         # tiếp"): no procedure was named, not even among offered ones.
         if not any(p.weight > 0.0 and p.word not in DIALOG_WORDS for p in query.positions):
             return MatchResult("no_match", [], topic, norm)
-        if among is None and not any(p.weight >= self._generic_idf for p in query.positions):
+        if (
+            among is None
+            and not any(p.weight >= self._generic_idf for p in query.positions)
+            and not self._says_alias(words)
+        ):
             # Only words that half the catalogue shares ("đăng ký", "cấp lại giấy"): too
             # little to name one procedure.
             return MatchResult("no_match", [], topic, norm)

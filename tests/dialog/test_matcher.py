@@ -636,3 +636,14 @@ def test_a_story_that_asks_nothing_is_not_a_request(matcher: Matcher) -> None:
     assert told.candidates and asked.candidates
     assert told.candidates[0].score < asked.candidates[0].score
     assert told.action == "no_match"
+
+
+def test_an_alias_said_word_for_word_matches_even_if_its_words_are_common() -> None:
+    records = [
+        ProcedureRecord(code="1.001022", name="Thủ tục đăng ký nhận cha, mẹ, con", aliases=["nhận con"]),
+        # "nhận" in most of the catalogue: alone it names nothing
+        *(ProcedureRecord(code=f"9.{i:06d}", name=f"Xác nhận mẫu {i}") for i in range(60)),
+    ]
+    matcher = Matcher(records)
+    assert _top(matcher.match("dạ cho hỏi nhận con")) == "1.001022"
+    assert matcher.match("nhận").action == "no_match"  # one common word names nothing
