@@ -119,7 +119,7 @@ _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc
 # Finalists within this of the best fit are told apart by the words only some of them
 # know, which scale a finalist's fit by up to CONTRAST.
 CONTRAST_WINDOW = 0.2
-CONTRAST = 0.07
+CONTRAST = 0.1
 MAX_FINALISTS = 8  # the best ones only: the contrast's cost grows with their number
 # A procedure whose name excludes the caller's spoken age ("dưới 14 tuổi" for a
 # grandmother of eighty) fits this much less.
