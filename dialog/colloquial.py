@@ -63,6 +63,14 @@ _SYNONYMS: dict[str, str] = {
     "sống ở": "cư trú ở",
     "sống tại": "cư trú tại",
     "từng": "đã",
+    # Can't find it: lost ("lục hoài không thấy cuốn sổ đỏ").
+    "thất lạc": "mất",
+    "tìm không thấy": "mất",
+    "tìm không ra": "mất",
+    "kiếm không thấy": "mất",
+    "kiếm không ra": "mất",
+    "không tìm thấy": "mất",
+    "không thấy": "mất",
     # A birth parent, as names say it ("nhận cha, mẹ, con").
     "bố đẻ": "cha",
     "bố ruột": "cha",

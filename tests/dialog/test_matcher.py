@@ -233,6 +233,8 @@ def test_general_colloquial_words_need_no_alias() -> None:
     # "hôn thú" is what everyone calls a marriage; a parent "mất" is one who died.
     m = Matcher(_records())
     assert _top(m.match("cho tui hỏi làm hôn thú ở đâu")) == KET_HON
+    assert apply_synonyms(normalize("lục hoài không thấy cuốn sổ đỏ").split())[2] == "mất"  # can't find: lost
+    assert "mất" in apply_synonyms(normalize("giấy tờ bị thất lạc").split())
 
 
 def test_among_restricts_to_the_offered_codes(matcher: Matcher) -> None:
