@@ -63,6 +63,9 @@ _SYNONYMS: dict[str, str] = {
     "sống ở": "cư trú ở",
     "sống tại": "cư trú tại",
     "từng": "đã",
+    # The army as names say it ("giấy phép lái xe quân sự", "nghĩa vụ quân sự").
+    "bộ đội": "quân sự",
+    "quân đội": "quân sự",
     # Can't find it: lost ("lục hoài không thấy cuốn sổ đỏ").
     "thất lạc": "mất",
     "tìm không thấy": "mất",

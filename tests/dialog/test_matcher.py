@@ -235,6 +235,7 @@ def test_general_colloquial_words_need_no_alias() -> None:
     assert _top(m.match("cho tui hỏi làm hôn thú ở đâu")) == KET_HON
     assert apply_synonyms(normalize("lục hoài không thấy cuốn sổ đỏ").split())[2] == "mất"  # can't find: lost
     assert "mất" in apply_synonyms(normalize("giấy tờ bị thất lạc").split())
+    assert "quân sự" in " ".join(apply_synonyms(normalize("hồi ở bộ đội được cấp bằng lái").split()))
 
 
 def test_among_restricts_to_the_offered_codes(matcher: Matcher) -> None:
