@@ -92,10 +92,12 @@ class Sampler(threading.Thread):
         self.server = server
         self.rows: list[dict] = []
         self.stop_flag = threading.Event()
+        self.cpu0: float | None = None  # the server's CPU seconds when sampling started
 
     def run(self) -> None:
         pid = self.server.proc.pid
         prev = (time.monotonic(), read_proc(pid))
+        self.cpu0 = prev[1].cpu_s if prev[1] is not None else None
         wait_prev = read_run_queue_wait(pid) or 0.0
         while not self.stop_flag.wait(1.0):
             now, cur = time.monotonic(), read_proc(pid)
@@ -103,7 +105,7 @@ class Sampler(threading.Thread):
                 break
             m = server_metrics(self.server)
             wait = read_run_queue_wait(pid) or 0.0
-            self.rows.append({"t": now, "cpu_pct": 100 * (cur.cpu_s - prev[1].cpu_s) / (now - prev[0]),
+            self.rows.append({"t": now, "cpu_s": cur.cpu_s, "cpu_pct": 100 * (cur.cpu_s - prev[1].cpu_s) / (now - prev[0]),
                               "runq_wait_pct": 100 * (wait - wait_prev) / (now - prev[0]),
                               "rss_mb": cur.rss_bytes / 2**20, "active": m.get("hotline_active_calls", 0.0),
                               "asr_queue": m.get("hotline_asr_queue_depth", 0.0),
@@ -190,6 +192,11 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
         "caller_packets_in": sum(c["packets_in"] for c in calls_all),
         "cpu_pct_mean": round(sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows)), 1),
         "cpu_pct_max": round(max((r["cpu_pct"] for r in plateau_rows), default=0.0), 1),
+        # The server's CPU over the whole run per RTP packet the callers sent or received: a
+        # cost that stays comparable when other load on the machine starves the server (then
+        # fewer packets flow and less CPU is spent); it includes the SIP and dialog work.
+        "server_us_per_packet": round(1e6 * (rows[-1]["cpu_s"] - sampler.cpu0) / max(1, sum(
+            c["packets_in"] + c["packets_out"] for c in calls_all)), 2) if rows and sampler.cpu0 is not None else None,
         # % of a core -> ms of CPU per second, per call up: what one call costs the server
         "cpu_ms_per_call_s": round(10 * sum(r["cpu_pct"] for r in plateau_rows) / max(1, len(plateau_rows))
                                    / max(1, peak_active), 3),
@@ -213,7 +220,7 @@ def show(r: dict) -> None:
           + (f" record errors {r['record_errors']}" if r["record_errors"] else ""))
     print(f"        server send p99 {f(r['send_p99_ms'])} ms (worst 2 s window {f(r['send_p99_ms_worst'])} ms), "
           f"audio heard {r['audio_heard_pct']}% of the call time, cpu {r['cpu_pct_mean']}% mean / {r['cpu_pct_max']}% max "
-          f"({r['cpu_ms_per_call_s']} ms per call-second), "
+          f"({r['cpu_ms_per_call_s']} ms per call-second, {r['server_us_per_packet']} us per RTP packet), "
           f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
           f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}, "
           f"jitter at callers p99 {f(r['caller_jitter_p99_ms'])} ms")
