@@ -543,6 +543,10 @@ class Matcher:
         # tiếp"): no procedure was named, not even among offered ones.
         if not any(p.weight > 0.0 and p.word not in DIALOG_WORDS for p in query.positions):
             return MatchResult("no_match", [], topic, norm)
+        if _asks_for_a_number(said):
+            # "cho tui xin số của anh công an khu vực": a person's phone number is never a
+            # procedure, whatever else the sentence shares with one.
+            return MatchResult("no_match", [], topic, norm)
         if (
             among is None
             and not any(p.weight >= self._generic_idf for p in query.positions)
@@ -645,6 +649,22 @@ def _requests(out: list[_Position], j: int) -> bool:
         return not (word == "can" and j + 1 < len(out) and out[j + 1].word == "cuoc")  # căn cước
     if j >= 2 and (out[j - 1].word, word) in _PAPERWORK:
         return out[j - 2].word in ("làm", "lam")
+    return False
+
+
+_PHONE = (("số", "điện", "thoại"), ("so", "dien", "thoai"), ("sđt",), ("sdt",), ("số", "phone"), ("so", "phone"))
+_PERSON_WORDS = normalize("anh chị ông bà cô chú bác em").split()
+_OF_PERSON = frozenset(_PERSON_WORDS) | frozenset(strip_diacritics(w) for w in _PERSON_WORDS)
+
+
+def _asks_for_a_number(said: list[str]) -> bool:
+    """Whether the caller asks for a phone number ("số điện thoại của phòng tư pháp",
+    "xin số của anh công an khu vực")."""
+    for i, w in enumerate(said):
+        if any(tuple(said[i : i + len(p)]) == p for p in _PHONE):
+            return True
+        if w in ("số", "so") and i + 2 < len(said) and said[i + 1] in ("của", "cua") and said[i + 2] in _OF_PERSON:
+            return True
     return False
 
 

@@ -650,3 +650,15 @@ def test_an_alias_said_word_for_word_matches_even_if_its_words_are_common() -> N
     matcher = Matcher(records)
     assert _top(matcher.match("dạ cho hỏi nhận con")) == "1.001022"
     assert matcher.match("nhận").action == "no_match"  # one common word names nothing
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cho tui xin số của anh công an khu vực",
+        "số điện thoại của phòng tư pháp huyện là bao nhiêu",
+        "cho em xin sđt chị cán bộ hộ tịch",
+    ],
+)
+def test_a_phone_number_is_never_a_procedure(matcher: Matcher, text: str) -> None:
+    assert matcher.match(text).action == "no_match"
