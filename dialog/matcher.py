@@ -41,8 +41,15 @@ Scoring (all over syllable keys, see ``dialog.index``):
   thẻ căn cước; an alias of one against the long official name of its sibling) are
   told apart by the words only some of them know: each one's fit is scaled by up to
   CONTRAST by its share of those words, relative to the one that explains most.
-* In a long story, what follows the caller's last "muốn", "xin", "cần" weighs FOCUS
-  times as much: that is the request, the rest is how they got there.
+* In a long story, what follows the caller's last "muốn", "xin", "cần" (or "làm hồ
+  sơ", "làm thủ tục") weighs FOCUS times as much: that is the request, the rest is
+  how they got there.
+* A spoken age ("má tui sáu chục tuổi") is checked against the age limits names state
+  (``dialog.ages``), and a number after a counter ("vneid mức một") against the
+  numbers a record gives that counter (``dialog.numbered``): a record that excludes
+  it fits AGE_MISMATCH / NUMBER_MISMATCH as much.
+* A remark that exclaims and asks nothing ("đi đám cưới vui quá trời") fits STATEMENT
+  as much; a request for a phone number is never a procedure.
 * Candidates come from a shortlist: postings of every reading, one numpy
   bincount per utterance, then the exact fit on the best SHORTLIST texts.
 * Records that say the same thing (one name at cấp xã, tỉnh and trung ương) are
