@@ -29,8 +29,9 @@ class Settings:
     sip_port: int = 5060
     rtp_port_min: int = 20000
     rtp_port_max: int = 30000
-    # One shared RTP port (the first free one of the range) for all calls, with batched
-    # system calls; false: a port per call (docs/loadtest.md, "RTP multiplexing", has the figures).
+    # One shared RTP port (the first free one of the range) for all calls, with batched system
+    # calls; false: a port per call. On by measurement: at 1,000 calls 69 % of a core and send
+    # p99 9 ms against 92 % and 58 ms (docs/loadtest.md, "One RTP socket per process").
     rtp_mux: bool = True
     max_calls: int = 1000
     operator_uri: str = ""  # SIP URI for blind transfer (REFER); empty = no operator

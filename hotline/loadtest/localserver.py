@@ -136,7 +136,10 @@ def start_local_server(data_dir: Path, *, token: str, max_calls: int = 100, rtp_
     data_dir.mkdir(parents=True, exist_ok=True)
     workers = int(env_extra.get("HOTLINE_WORKERS", 1))
     if workers > 1:  # Kamailio on the SIP port, worker i on SIP port + i and HTTP port + i - 1
-        sip_port, http_port = free_port_run(workers + 1), free_port_run(workers)
+        sip_port = free_port_run(workers + 1)
+        http_port = free_port_run(workers)
+        while http_port + workers > sip_port and sip_port + workers + 1 > http_port:
+            http_port = free_port_run(workers)  # two random runs can overlap (seen once in CI-like runs)
     else:
         sip_port, http_port = free_sip_port(), free_port()
     rtp = free_port() if rtp_port_min is None else rtp_port_min
