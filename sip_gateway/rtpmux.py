@@ -20,6 +20,9 @@ Demultiplexing, in order:
    SDP or by the SIP signalling's source. Per-call sockets latch on any first packet,
    since the port itself names the call; a shared port cannot, so anything else is
    dropped and counted (``unknown``, ``ambiguous``) rather than guessed.
+A new call that could not be told apart at all (the same offered address as a call
+already here, and no ``a=ssrc``: sipp plays every call's pcap from one port with one
+SSRC) is refused by ``can_carry``, and the gateway gives it a port of its own.
 
 Sends are queued by the sessions during a pacer group and flushed by the pacer at
 the group's end, which also stamps their send lateness at the flush.
