@@ -19,6 +19,7 @@ from typing import Literal
 from asr.base import Hints
 from asr.vad import EndpointDetector, VadConfig
 from dialog.manager import DialogManager, Turn
+from dialog.matcher import clean_name
 from sip_gateway.call import Call
 from sip_gateway.dtmf import DtmfEvent
 from sip_gateway.media import Frame, MediaSession, Playback
@@ -32,6 +33,11 @@ from .voice import PromptAudio, Recognition
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 8000
+# A question heard too unsurely to pick one procedure is decoded again with the names
+# and aliases of the close candidates to rescore; the best one is kept when the audio
+# favours it this clearly (the candidates' probabilities add up to 1).
+RESCORE_SURE = 0.6
+RESCORE_PHRASES = 9  # at most: every phrase costs one alignment
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,10 +239,21 @@ class CallSession:
                 digits = inp.digit
                 turn = self.manager.handle(None, digits=digits)
             else:
-                result = await self.recognition.recognize(inp.pcm, SAMPLE_RATE, self._hints(turn))
+                hints = self._hints(turn)
+                result = await self.recognition.recognize(inp.pcm, SAMPLE_RATE, hints)
                 heard, confidence = result.text, result.confidence
                 self._publish("recognized", text=heard, confidence=round(confidence, 3),
                               alternatives=[a.text for a in result.alternatives[:3]])
+                shortlist = () if hints.candidates else self._shortlist(heard)
+                if shortlist:
+                    second = await self.recognition.recognize(
+                        inp.pcm, SAMPLE_RATE, Hints(phrases=hints.phrases, candidates=shortlist, expect="speech"))
+                    best = second.alternatives[0] if second.alternatives else None
+                    if best is not None and best.confidence >= RESCORE_SURE and best.text in shortlist:
+                        # The phrase the audio favours, then what was heard (the question
+                        # words: "ở đâu", "bao nhiêu tiền").
+                        heard = f"{best.text} {heard}"
+                        self._publish("rescored", text=best.text, confidence=round(best.confidence, 3))
                 turn = self.manager.handle(heard or None)
             latency = None
             if inp is not None:
@@ -315,6 +332,24 @@ class CallSession:
             candidates = tuple(c["name"] if isinstance(c, dict) else c[1] for c in turn.event.candidates[:3])
         expect = turn.expects if turn.expects in ("speech", "yes_no", "digits", "any") else "any"
         return Hints(phrases=self.snapshot.vocabulary, candidates=candidates, expect=expect)
+
+    def _shortlist(self, heard: str) -> tuple[str, ...]:
+        """Names and aliases of the procedures a first question may have named, when the
+        transcript alone cannot tell them apart (the dialog would confirm or offer a
+        choice): a noisy line turns "làm hộ chiếu" into "làm phục chiếu", and rescoring
+        the close candidates against the audio settles it (asr.rescoring)."""
+        if not heard or self.manager.state not in ("start", "listen"):
+            return ()
+        matcher = self.manager.matcher
+        result = matcher.match(heard)
+        if result.action not in ("confirm", "disambiguate"):
+            return ()
+        phrases: dict[str, None] = {}
+        for candidate in result.candidates[:3]:
+            record = matcher.record(candidate.code)
+            if record is not None:
+                phrases.update(dict.fromkeys((clean_name(record.name), *record.aliases[:2])))
+        return tuple(phrases)[:RESCORE_PHRASES] if len(phrases) > 1 else ()
 
     def _record(self, turn: Turn, *, heard: str, digits: str | None = None, confidence: float | None = None,
                 latency_ms: float | None = None, compute_ms: float | None = None) -> None:
