@@ -112,6 +112,14 @@ class Gateway:
             window = hist.since(before)
             before = hist.copy()
             self.metrics.rtp_send_late_ms.set(window.quantile(0.99) if window.total else 0.0)
+            if self.mux is not None:
+                # Totals since start: a rising "unknown" or "ambiguous" is a caller the shared
+                # port cannot tell apart (NAT without a=ssrc), whose audio is dropped.
+                st = self.mux.stats
+                for kind, value in (("in", st.packets_in), ("out", st.packets_out), ("unknown", st.unknown),
+                                    ("ambiguous", st.ambiguous), ("latched", st.latched),
+                                    ("send_errors", st.send_errors), ("truncated", st.truncated)):
+                    self.metrics.rtp_mux.labels(kind).set(value)
 
     async def stop(self) -> None:
         if self._timing is not None:

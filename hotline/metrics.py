@@ -37,6 +37,9 @@ class Metrics:
         self.rtp_send_late_ms = Gauge(
             "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile over the last 2 s",
             registry=r)
+        self.rtp_mux = Gauge(
+            "hotline_rtp_mux_datagrams", "Shared RTP socket totals: in, out, and dropped as unknown or ambiguous",
+            ["kind"], registry=r)
         self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
                                registry=r)
         self.cdr_lag = Histogram(

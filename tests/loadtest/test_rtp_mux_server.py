@@ -5,6 +5,8 @@ the shared port hear their own audio."""
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 
 from hotline.caller import place_call
 from sip_gateway.pacer import Pacer
@@ -49,8 +51,12 @@ def test_calls_share_the_rtp_port_unless_they_could_not_be_told_apart(tmp_path):
 
     try:
         ports, results, stats = asyncio.run(asyncio.wait_for(main(), 90))
+        time.sleep(2.5)  # the gauges follow every 2 s
+        metrics = dict(re.findall(r'^hotline_rtp_mux_datagrams\{kind="(\w+)"\} (\S+)$', server.metrics_text(), re.M))
     finally:
         code = stop_server(server)
+    assert float(metrics["in"]) > 200 and float(metrics["out"]) > 200, metrics
+    assert float(metrics["unknown"]) == float(metrics["ambiguous"]) == 0, metrics
     assert ports[0] == ports[1] and ports[2] != ports[0]
     for r in results:
         assert r.connected and r.prompts and r.packets_in > 100 and r.lost == 0, r.to_dict()
