@@ -11,15 +11,13 @@ import re
 from dataclasses import dataclass
 
 from dialog.normalize import strip_diacritics
+from dialog.numbers import BARE_DIGITS, DIGITS
 
-_UNITS = {
-    "không": 0, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5,
-    "nhăm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9,
-}  # fmt: skip
+# Units as said after tens: "hai mươi mốt", "hai mươi lăm" (Northern "nhăm").
+_UNITS = {**DIGITS, "mốt": 1, "lăm": 5, "nhăm": 5}
 _TENS = frozenset(("mươi", "chục"))
 _TEN = "mười"
-_UNITS_BARE = {strip_diacritics(k): v for k, v in _UNITS.items() if k not in ("tư", "năm", "lăm")}
-_UNITS_BARE.update({"nam": 5, "lam": 5, "tu": 4})
+_UNITS_BARE = {**BARE_DIGITS, "lam": 5, "nham": 5}
 _LIMIT = re.compile(r"(dưới|trên|từ đủ|đủ|từ)\s+(\d+)\s+tuổi(?:\s+trở\s+lên)?")
 
 

@@ -23,6 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from dialog.normalize import strip_diacritics
+from dialog.numbers import BARE_DIGITS, DIGITS
 
 # Confidence that a heard syllable stands for a catalogue syllable.
 W_EXACT = 1.0
@@ -45,12 +46,9 @@ _PHONETIC_RHYME = (("iem", "im"), ("iep", "ip"), ("ieu", "iu"), ("uoi", "ui"), (
 
 
 # Names write numbers in digits ("mức độ 01", "số 2"); callers say them.
-_DIGIT_OF = {
-    "một": "1", "hai": "2", "ba": "3", "bốn": "4", "tư": "4", "năm": "5", "sáu": "6",
-    "bảy": "7", "bẩy": "7", "tám": "8", "chín": "9", "mười": "10",
-}  # fmt: skip
-_BARE_DIGIT_OF = {"mot": "1", "hai": "2", "ba": "3", "bon": "4", "nam": "5", "sau": "6", "bay": "7", "tam": "8",
-                  "chin": "9", "muoi": "10"}
+_DIGIT_OF = {w: str(v) for w, v in DIGITS.items() if v} | {"mười": "10"}
+# Unmarked "tu" is too often tư/từ/tử/tự to be read as 4.
+_BARE_DIGIT_OF = {w: str(v) for w, v in BARE_DIGITS.items() if v and w != "tu"} | {"muoi": "10"}
 
 
 def syllable_key(syllable: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from dialog.normalize import normalize, strip_diacritics
+from dialog.numbers import DIGITS
 
 IntentName = Literal[
     "yes", "no", "repeat", "slower", "operator", "goodbye", "continue", "stop", "another", "menu"
@@ -239,21 +240,7 @@ _ORDER: tuple[IntentName, ...] = (
     "menu",
 )
 
-_NUMBER_WORDS = {
-    "không": 0,
-    "một": 1,
-    "hai": 2,
-    "ba": 3,
-    "bốn": 4,
-    "tư": 4,
-    "năm": 5,
-    "sáu": 6,
-    "bảy": 7,
-    "bẩy": 7,
-    "tám": 8,
-    "chín": 9,
-    "nhất": 1,
-}
+_NUMBER_WORDS = {**DIGITS, "nhất": 1}  # "thứ nhất"
 _DIGIT_PREFIXES = frozenset({"bấm", "phím", "số", "nút", "chọn", "ấn", "nhấn"})
 _CHOICE_WORDS = frozenset(
     {"cái", "thủ", "tục", "thứ", "số", "chọn", "lựa", "phương", "án", "loại", "bấm", "phím"}
