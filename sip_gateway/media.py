@@ -44,6 +44,7 @@ from sip_gateway.pacer import Pacer
 from sip_gateway.ports import PortAllocator, PortsExhausted
 from sip_gateway.rtp import RtpPacket, RtpParseError, build_rtp, parse_rtp
 from sip_gateway.rtpmux import RtpMux, sdp_ssrcs
+from sip_gateway.rtpsocket import bind_rtp
 from sip_gateway.stats import SessionStats
 
 if TYPE_CHECKING:
@@ -313,39 +314,23 @@ class MediaSession:
             mux.expect(session, session._remote)
             pacer.add(session)
             return session
-        loop = asyncio.get_running_loop()
-        attempts = 0
-        while True:
-            if port is not None:
-                candidate = port
-            elif ports is not None:
-                try:
-                    candidate = ports.allocate()
-                except PortsExhausted as exc:
-                    raise MediaError(str(exc)) from exc
-            else:
-                candidate = 0
-            try:
-                # Our own socket, so that sends skip the transport (uvloop closes it with the
-                # transport).
-                sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
-                try:
-                    sock.setblocking(False)
-                    sock.bind((host, candidate))
-                    transport, _ = await loop.create_datagram_endpoint(lambda: _Protocol(session), sock=sock)
-                except BaseException:
-                    sock.close()
-                    raise
-                break
-            except OSError as exc:
-                if ports is not None and port is None:
-                    # Taken by another process: hand it back (round robin will not offer it
-                    # again until the range wraps) and try the next one.
-                    ports.release(candidate)
-                    attempts += 1
-                    if attempts < 64:
-                        continue
-                raise MediaError(f"cannot bind RTP port {candidate} on {host}: {exc}") from exc
+        try:
+            sock = bind_rtp(host, port, ports)
+        except (OSError, PortsExhausted) as exc:
+            raise MediaError(str(exc)) from exc
+        try:
+            # Our own socket, so that sends skip the transport (uvloop closes it with the
+            # transport).
+            transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+                lambda: _Protocol(session), sock=sock)
+        except BaseException as exc:
+            bound = sock.getsockname()[1]
+            sock.close()
+            if ports is not None and port is None:
+                ports.release(bound)
+            if isinstance(exc, OSError):
+                raise MediaError(f"cannot open RTP port {bound} on {host}: {exc}") from exc
+            raise
         session._transport = transport
         session._sock = sock
         session._ports = ports if port is None else None

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from sip_gateway.mmsg import RecvfromBatch, SendtoBatch, recv_batch, send_batch
 from sip_gateway.pacer import QUEUED
+from sip_gateway.rtpsocket import bind_rtp
 
 if TYPE_CHECKING:
     from sip_gateway.media import MediaSession
@@ -123,22 +124,7 @@ class RtpMux:
     def open(cls, pacer: Pacer, host: str = "0.0.0.0", port: int | None = None,
              ports: PortAllocator | None = None, **options) -> RtpMux:
         """Bind ``port``, else the first free even port of ``ports``, else any port."""
-        attempts = 0
-        while True:
-            candidate = port if port is not None else ports.allocate() if ports is not None else 0
-            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                sock.setblocking(False)
-                sock.bind((host, candidate))
-                break
-            except OSError as exc:
-                sock.close()
-                if ports is not None and port is None:
-                    ports.release(candidate)
-                    attempts += 1
-                    if attempts < 64:
-                        continue
-                raise OSError(f"cannot bind the RTP port {candidate} on {host}: {exc}") from exc
+        sock = bind_rtp(host, port, ports)
         for option, size in ((socket.SO_RCVBUF, RCVBUF), (socket.SO_SNDBUF, SNDBUF)):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, option, size)
