@@ -32,6 +32,7 @@ import argparse
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -109,8 +110,28 @@ class Sampler(threading.Thread):
                               "runq_wait_pct": 100 * (wait - wait_prev) / (now - prev[0]),
                               "rss_mb": cur.rss_bytes / 2**20, "active": m.get("hotline_active_calls", 0.0),
                               "asr_queue": m.get("hotline_asr_queue_depth", 0.0),
-                              "send_p99_ms": m.get("hotline_rtp_send_lateness_p99_ms")})
+                              "send_p99_ms": m.get("hotline_rtp_send_lateness_p99_ms"),
+                              "gc_s": m.get("hotline_gc_pause_seconds_sum", 0.0)})
             prev, wait_prev = (now, cur), wait
+
+
+def gc_pauses(text: str) -> dict[str, dict[str, float]]:
+    """Per generation: collections, their total ms, and the bucket bound of the longest (ms)."""
+    out: dict[str, dict[str, float]] = {}
+    for gen, le, n in re.findall(r'^hotline_gc_pause_seconds_bucket\{generation="(\d)",le="([^"]+)"\} (\S+)$', text, re.M):
+        g = out.setdefault(gen, {"count": 0.0, "total_ms": 0.0, "max_ms_le": 0.0})
+        if float(n) > 0 and le != "+Inf" and g["max_ms_le"] == 0.0 and float(n) == _gc_count(text, gen):
+            g["max_ms_le"] = 1000 * float(le)  # the first bucket that holds them all
+    for gen, g in out.items():
+        g["count"] = _gc_count(text, gen)
+        m = re.search(rf'^hotline_gc_pause_seconds_sum\{{generation="{gen}"\}} (\S+)$', text, re.M)
+        g["total_ms"] = round(1000 * float(m.group(1)), 1) if m else 0.0
+    return out
+
+
+def _gc_count(text: str, gen: str) -> float:
+    m = re.search(rf'^hotline_gc_pause_seconds_count\{{generation="{gen}"\}} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else 0.0
 
 
 def run_callers(server: LocalServer, calls: int, rate: float, hold: float, share: float, per_process: int,
@@ -158,7 +179,9 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
                               nice=nice)
         sampler.stop_flag.set()
         sampler.join(5)
-        m = server_metrics(server)
+        text = server.metrics_text()
+        m = parse_metrics(text)
+        gc_final = gc_pauses(text)
     finally:
         server.stop()
     rows = sampler.rows
@@ -171,6 +194,10 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
     speech_v2v = [c["reply_latency_s"][0] for c in calls_all if c["script"].startswith("ask:") and c["reply_latency_s"]]
     rss_plateau = max((r["rss_mb"] for r in plateau_rows), default=0.0)
     windows = [r["send_p99_ms"] for r in plateau_rows if r["send_p99_ms"] is not None]
+    # GC time in the 2 s before each sample, beside that window's send p99: do stalls line up?
+    gc_ms = [1000 * (b["gc_s"] - a["gc_s"]) for a, b in zip(rows, rows[1:], strict=False)]
+    by_window = sorted(((r["send_p99_ms"], round(sum(gc_ms[max(0, i - 2):i]), 1))
+                        for i, r in enumerate(rows) if r in plateau_rows and r["send_p99_ms"] is not None), reverse=True)
     connected = [c for c in calls_all if c["connected"]]
     expected_in = sum(c["duration_s"] - c["setup_s"] for c in connected) * 50
     idle_mb = idle.rss_bytes / 2**20 if idle else 0.0
@@ -186,6 +213,8 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
         "correct": sum(1 for c in checked if c["correct"]), "checked": len(checked),
         "send_p99_ms": pct(windows, 50),  # the p99 of 2 s windows during the plateau: their median,
         "send_p99_ms_worst": max(windows, default=None),  # and the worst window
+        "worst_windows_gc_ms": by_window[:3],  # (send p99, GC ms in that window) of the three worst
+        "gc": gc_final,
         "audio_heard_pct": round(100 * sum(c["packets_in"] for c in connected) / max(1.0, expected_in), 1),
         "server_rtp_lost": m.get("hotline_rtp_lost_packets_total"),
         "caller_rtp_lost": sum(c["lost"] for c in calls_all),
@@ -224,6 +253,7 @@ def show(r: dict) -> None:
           f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
           f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}, "
           f"jitter at callers p99 {f(r['caller_jitter_p99_ms'])} ms")
+    print(f"        gc pauses {r['gc']}; worst windows (send p99 ms, gc ms) {r['worst_windows_gc_ms']}")
     print(f"        voice->voice p50 {f(r['v2v_p50_s'])} s p99 {f(r['v2v_p99_s'])} s; spoken questions p50 "
           f"{f(r['speech_v2v_p50_s'])} s p99 {f(r['speech_v2v_p99_s'])} s; asr queue max {r['asr_queue_max']:.0f}; "
           f"tester send p99 {r['tester_send_p99_ms']} ms, tester cpu {r['tester_cpu_pct_mean']}%", flush=True)

@@ -25,6 +25,7 @@ from .call import CallLimits, CallSession, LineWatch
 from .callevents import CallEventBus
 from .callrecords import BackgroundCallRecords, call_outcome, hash_caller
 from .config import Settings
+from .gcpauses import GcPauses
 from .metrics import Metrics
 from .voice import PromptAudio, Recognition
 
@@ -75,6 +76,7 @@ class Gateway:
         self.sessions: dict[str, CallSession] = {}
         self.line_watch = LineWatch(CallSession.GAP_S / 2)  # one timer for all calls' line checks
         self._timing: asyncio.Task | None = None
+        self._gc_pauses = GcPauses(lambda gen, s: metrics.gc_pause.labels(str(gen)).observe(s))
 
     @property
     def sip_port(self) -> int:
@@ -89,6 +91,7 @@ class Gateway:
         # process: keep it out of the garbage collector's full passes, which otherwise walk
         # it all and stall the event loop (and every call's RTP) for 100+ ms.
         gc.freeze()
+        self._gc_pauses.install()
         if self.mux is not None:
             log.info("SIP on %s:%d (UDP and TCP), RTP of every call on port %d", self.settings.sip_host,
                      self.ua.port, self.mux.port)
@@ -122,6 +125,7 @@ class Gateway:
                     self.metrics.rtp_mux.labels(kind).set(value)
 
     async def stop(self) -> None:
+        self._gc_pauses.uninstall()
         if self._timing is not None:
             self._timing.cancel()
         await self.ua.stop()

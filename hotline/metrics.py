@@ -40,6 +40,10 @@ class Metrics:
         self.rtp_mux = Gauge(
             "hotline_rtp_mux_datagrams", "Shared RTP socket totals: in, out, and dropped as unknown or ambiguous",
             ["kind"], registry=r)
+        self.gc_pause = Histogram(
+            "hotline_gc_pause_seconds", "Garbage-collector pauses of the serving process, by generation",
+            ["generation"], registry=r, buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
+        )
         self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
                                registry=r)
         self.cdr_lag = Histogram(
