@@ -74,6 +74,8 @@ _SYNONYMS: dict[str, str] = {
     "kiếm không ra": "mất",
     "không tìm thấy": "mất",
     "không thấy": "mất",
+    # Dropped it somewhere: lost ("làm rơi thẻ căn cước ở chợ"); see _MARKED_ONLY.
+    "rơi": "mất",
     # A birth parent, as names say it ("nhận cha, mẹ, con").
     "bố đẻ": "cha",
     "bố ruột": "cha",
@@ -154,8 +156,10 @@ for _c in _COUNTRIES:
 _SYNONYMS["việt kiều"] = "người việt nam định cư ở nước ngoài"
 
 SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {_key(k): _key(v) for k, v in _SYNONYMS.items()}
+# Without marks "roi" is far more often "rồi" (already) than "rơi" (dropped).
+_MARKED_ONLY = frozenset({_key("rơi")})
 _STRIPPED_SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {
-    tuple(strip_diacritics(s) for s in k): v for k, v in SYNONYMS.items()
+    tuple(strip_diacritics(s) for s in k): v for k, v in SYNONYMS.items() if k not in _MARKED_ONLY
 }
 _MAX_LEN = max(len(k) for k in SYNONYMS)
 

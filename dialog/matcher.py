@@ -25,6 +25,8 @@ Scoring (all over syllable keys, see ``dialog.index``):
     misheard "vắng". A catalogue word read as another keeps its own weight in P.
   - Beyond CONTEXT_WORDS content words (a long story around the request), what a
     text leaves unexplained counts proportionally less.
+  - A text of three or more content words heard through one of them only is weaker
+    evidence (LONE_WORD): "nghỉ" is not yet "nghỉ kinh doanh".
   - A text heard only through uncertain readings (no reading >= SURE_READING) is
     scaled by its surest one: "hôm nay là thứ mấy" is not "hôn thú".
 * Utterances that name nothing get no candidates at all: only fillers, question
@@ -111,6 +113,10 @@ GENERIC_RECORDS = 50
 # At least one word of a text must be heard this surely (unmarked counts), or its fit
 # is scaled by the surest reading.
 SURE_READING = 0.9
+# A text of LONE_MIN_WORDS or more content words heard through one of them only ("nghỉ" of
+# "nghỉ kinh doanh luôn" in "bao giờ được nghỉ tết") names little: its fit counts LONE_WORD.
+LONE_WORD = 0.8
+LONE_MIN_WORDS = 3
 # Official names put the procedure first and who or where after a marker word ("cấp hộ
 # chiếu phổ thông | ở trong nước", "cấp thẻ căn cước | cho người từ đủ 14 tuổi"). The
 # head alone also matches, at this factor, so that a caller naming just the procedure
@@ -530,6 +536,8 @@ class Matcher:
         # A recogniser rarely garbles every word of a name: a text heard only through
         # other readings ("hôm nay là thứ mấy" as "hôn thú") is weaker evidence.
         surest = max(best_conf.values(), default=1.0)  # 1.0: nothing left to hear
+        if len(best_conf) == 1 and len(content) >= LONE_MIN_WORDS:
+            fit *= LONE_WORD
         return fit if surest >= SURE_READING else fit * surest
 
     def match(self, text: str, *, among: Collection[str] | None = None) -> MatchResult:
