@@ -138,3 +138,30 @@ def test_spoken_figures_come_from_the_record(seed):
             assert amount in fees, (rec.code, amount)
         for days in re.findall(r"(\d+) ngày", rec.spoken_summary):
             assert re.search(rf"(?<![\d.]){days}(?![\d.])", facts), (rec.code, days)
+
+
+def test_more_everyday_topics_are_covered(seed):
+    aliases = {a for r in seed for a in r.aliases}
+    for phrase in ("ghi chú khai sinh", "thôi quốc tịch", "vneid bị khóa", "thẻ tạm trú", "giấy tay",
+                   "sổ hồng chung cư", "tai nạn lao động", "tem đăng kiểm", "phù hiệu", "cho thuê nhà",
+                   "hóa đơn lẻ", "bán bò qua tỉnh khác", "cai nghiện"):
+        assert any(phrase in a for a in aliases), phrase
+
+
+# The portal writes "Miễn phí" in front of texts that name an amount or a fee schedule
+# ("Miễn phí (Lệ phí cấp giấy chứng nhận: 40.000 đồng ...)"); read as free, callers would be
+# told a paid procedure costs nothing.
+FEE_SCHEDULE = re.compile(r"\d[\d.,]*\s*(?:đồng|VNĐ)|[Tt]heo quy định|Luật phí|Hội đồng nhân dân|Thông tư")
+
+
+def test_free_channels_name_no_fee(seed):
+    slips = [(rec.code, ch.fee_text) for rec in seed for ch in rec.channels
+             if ch.fee_vnd == 0 and FEE_SCHEDULE.search(ch.fee_text)]
+    assert slips == []
+
+
+def test_processing_times_are_never_a_bare_number(seed):
+    # The portal sometimes gives "1" or "75" with no unit: the seed says so in words.
+    bare = [(rec.code, ch.time_text) for rec in seed for ch in rec.channels
+            if re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*", ch.time_text)]
+    assert bare == []
