@@ -13,13 +13,15 @@ from dataclasses import replace
 from knowledge.parsing.durations import (
     Duration,
     duration_of,
-    format_number,
     is_no_limit,
     match_duration,
     unit_from_text,
+    unitless,
+    unitless_value,
     without_zero,
 )
-from knowledge.parsing.fees import AMOUNT, FREE, NO_INFO, Fee, amount_fee, closing_paren, review_flags
+from knowledge.parsing.feenotes import ITEM_NUMBER, amounts_in, is_list_marker
+from knowledge.parsing.fees import AMOUNT, FREE, NO_INFO, Fee, amount_fee, closing_paren, settle
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.text import clean_inline, strip_placeholder
 from knowledge.records import Channel, ChannelKind
@@ -42,10 +44,11 @@ def resolve_bare_times(channels: list[Channel], context: str) -> Parsed[list[Cha
     "time_unit_missing" for what is still bare."""
     result: Parsed[list[Channel]] = Parsed([])
     for c in channels:
-        if c.days is not None and c.day_kind is None:
-            unit = unit_from_text(c.days, f"{c.note} {context}")
+        number = unitless_value(c.time_text) if c.days is None else None
+        if number is not None:
+            unit = unit_from_text(number, f"{c.note} {context}")
             if unit:
-                d = duration_of(c.days, unit)
+                d = duration_of(number, unit)
                 c = replace(c, time_text=d.text, days=d.days, day_kind=d.day_kind)
                 result.flag("time_unit_from_text")
             else:
@@ -81,6 +84,7 @@ def parse_channels(text: str | None) -> Parsed[list[Channel]]:
         cells = body[m.end():end]
         rows.append((_glued_token(cells), parse_row(LABELS[m.group()], cells)))
     _settle_glued_like_siblings(rows)
+    _doubt_bare_free_like_siblings([row for _, row in rows])
     result: Parsed[list[Channel]] = Parsed([])
     for _, row in rows:
         result.value.append(row.value)
@@ -109,6 +113,21 @@ def _settle_glued_like_siblings(rows: list[tuple[str, Parsed[Channel]]]) -> None
         row.flags = [f for f in row.flags if f != "time_fee_glued"] + ["fee_from_note", "time_unit_missing"]
 
 
+def _doubt_bare_free_like_siblings(rows: list[Parsed[Channel]]) -> None:
+    """ "Trực tuyến8 Ngày làm việcMiễn phí(Theo quy định của Luật phí và lệ phí ...)Dịch vụ
+    bưu chính18 Ngày làm việcMiễn phíTrực tiếp...": a bare "Miễn phí" is the pick list's
+    default, and a sibling whose same label came with a note naming the fee shows the
+    default was not chosen. The bare row's fee becomes unknown too, with the sibling's
+    words; a row with its own note keeps what its note says."""
+    named = next((row.value for row in rows if "fee_note_conflict" in row.flags), None)
+    if named is None:
+        return
+    for row in rows:
+        if row.value.fee_vnd == 0 and row.value.fee_text == FREE:
+            row.value = replace(row.value, fee_text=named.fee_text, fee_vnd=None)
+            row.flag("fee_note_conflict")
+
+
 def row_starts(body: str) -> list[re.Match[str]]:
     """Labels that open a row. A label is followed by its time cell: a number,
     "Không ...", or (when a sentence) glued on both sides, as in "xãTrực tuyếnHệ
@@ -128,9 +147,7 @@ def parse_row(kind: ChannelKind, cells: str) -> Parsed[Channel]:
     flags: list[str] = []
     duration, pos, fee_from_note = _read_time(cells, flags)
     duration = without_zero(duration, flags)
-    fee, pos = _read_fee(cells, pos, flags)
-    if fee_from_note is not None:
-        fee = Fee(fee.text, fee_from_note)
+    fee, pos = _read_fee(cells, pos, flags, fee_from_note)
     note = strip_placeholder(cells[pos:])
     channel = Channel(
         channel=kind, time_text=duration.text, days=duration.days, day_kind=duration.day_kind,
@@ -165,9 +182,8 @@ def _split_bare_number(cells: str, pos: int, flags: list[str]) -> tuple[Duration
     money = AMOUNT.match(cells, pos)
     if not money:
         digits = re.match(r"\d+(?:\.\d+)?", cells[pos:]).group()
-        value = float(digits)
         flags.append("time_unit_missing")
-        return Duration(format_number(value), value, None), pos + len(digits), None
+        return unitless(float(digits)), pos + len(digits), None
     digits = money.group("amount")
     candidates = [k for k in range(1, len(digits)) if re.fullmatch(r"[1-9]\d{0,2}(?:,\d{3})*|0", digits[k:])]
     grouped = [k for k in candidates if _GROUPED.fullmatch(digits[k:])]
@@ -189,12 +205,13 @@ def _split_bare_number(cells: str, pos: int, flags: list[str]) -> tuple[Duration
             return Duration(), pos, None
         k, fee_override = confirmed[0]
         flags.append("fee_from_note")
-    value = float(digits[:k])
     flags.append("time_unit_missing")
-    return Duration(format_number(value), value, None), pos + k, fee_override
+    return unitless(float(digits[:k])), pos + k, fee_override
 
 
-def _read_fee(cells: str, pos: int, flags: list[str]) -> tuple[Fee, int]:
+def _read_fee(cells: str, pos: int, flags: list[str], from_note: int | None = None) -> tuple[Fee, int]:
+    """The fee cell at ``pos`` and where it ends; ``from_note`` is the amount a
+    glued time/fee split already read from the note."""
     if "time_fee_glued" in flags:
         end = _fee_end(cells, AMOUNT.match(cells, pos).end())
         return Fee(clean_inline(cells[pos:end])), end
@@ -213,22 +230,17 @@ def _read_fee(cells: str, pos: int, flags: list[str]) -> tuple[Fee, int]:
         value, amount_flags = amount_fee(m.group("amount"), m.group("currency"))
         flags += amount_flags
         start = m.end()
+    if from_note is not None:
+        value = from_note
     end = _fee_end(cells, start)
     head = clean_inline(cells[pos:start])
     explanation = clean_inline(cells[start:end])
     fee = Fee(f"{head} {explanation}" if explanation else head, value)
-    for f in review_flags(fee, explanation):
+    fee, settled = settle(fee, explanation, strip_placeholder(cells[end:]))
+    for f in settled:
         if f not in flags:
             flags.append(f)
     return fee, end
-
-
-def amounts_in(text: str) -> list[int]:
-    """Whole-đồng amounts written in a note: "20.000 vnđ" -> 20000."""
-    out = []
-    for m in re.finditer(r"(?<![\d.,])\d{1,3}(?:[.,]\d{3})+(?![\d])", text):
-        out.append(int(re.sub(r"[.,]", "", m.group())))
-    return out
 
 
 def _fee_end(cells: str, start: int) -> int:
@@ -237,5 +249,30 @@ def _fee_end(cells: str, start: int) -> int:
     while i < len(cells) and cells[i] == " ":
         i += 1
     if i < len(cells) and cells[i] == "(":
-        return closing_paren(cells, i)
+        end = closing_paren(cells, i)
+        if is_list_marker(cells[i:end]):
+            return _list_note_end(cells, end) or end
+        return end
     return start
+
+
+def _list_note_end(cells: str, after_marker: int) -> int | None:
+    """ "(a) Cung cấp ...: 30.000.000 đồng; b) Cung cấp ...: 20.000.000 đồng.)": a
+    note whose first list number "a)" closed the bracket the note opened. Its end
+    is the first bracket that closes once the items' own "b)" are set aside; None
+    when nothing closes it in the row (then "(a)" is all the cell has)."""
+    depth = 1
+    i = after_marker
+    while i < len(cells):
+        item = ITEM_NUMBER.match(cells, i)
+        if item:
+            i = item.end()
+            continue
+        if cells[i] == "(":
+            depth += 1
+        elif cells[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None

@@ -16,6 +16,8 @@ HOURS_PER_WORKING_DAY = 8
 _UNIT = r"ngày làm việc|ngày|giờ làm việc|giờ|phút|tuần|tháng|năm"
 _LEADING = re.compile(rf"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>{_UNIT})", re.IGNORECASE)
 _BARE = re.compile(r"\d+(?:[.,]\d+)?")
+# Said of a bare number: the portal gives it without a unit.
+UNIT_MISSING = "theo Cổng dịch vụ công, không ghi rõ đơn vị"
 # Statements that are a complete answer though they carry no number.
 _NO_LIMIT = ("không quy định", "không phải trả kết quả", "không thời hạn")
 
@@ -71,9 +73,23 @@ def match_duration(text: str, pos: int = 0) -> tuple[Duration, int] | None:
     return duration_of(read_number(m.group("n")), m.group("unit")), m.end()
 
 
+def unitless(number: float) -> Duration:
+    """A time the source gives as a bare number ("1", "75"). Its unit is unknown
+    (hours? working days? days?), so no number of days is kept: assuming one
+    would have callers told "một ngày". The text says what the source says, in
+    words a caller can be read (the seed catalogue's wording)."""
+    return Duration(f"{format_number(number)} {UNIT_MISSING}")
+
+
+def unitless_value(text: str) -> float | None:
+    """The number of a `unitless` time text; None for any other text."""
+    m = re.fullmatch(rf"(\d+(?:,\d+)?) {UNIT_MISSING}", text)
+    return read_number(m.group(1)) if m else None
+
+
 def without_zero(duration: Duration, flags: list[str]) -> Duration:
     """A zero processing time says nothing (same day? not filled in?): keep the text only."""
-    if duration.days == 0:
+    if duration.days == 0 or unitless_value(duration.text) == 0:
         flags.append("time_zero")
         return Duration(duration.text)
     return duration
@@ -110,8 +126,7 @@ def _parse_duration(text: str | None) -> Parsed[Duration]:
         return Parsed(duration)
     bare = _BARE.fullmatch(cell)
     if bare:
-        value = read_number(cell)
-        return Parsed(Duration(format_number(value), value, None), ["time_unit_missing"])
+        return Parsed(unitless(read_number(cell)), ["time_unit_missing"])
     if is_no_limit(cell):
         return Parsed(Duration(cell))
     return Parsed(Duration(cell), ["time_unparsed"])

@@ -5,6 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from knowledge.parsing.feenotes import (
+    MIN_PLAUSIBLE_VND,
+    in_thousands,
+    is_list_marker,
+    mentions_money,
+    names_a_fee,
+    opens_with_fee,
+    unwrap,
+)
 from knowledge.parsing.outcome import Parsed
 from knowledge.parsing.text import clean_inline
 
@@ -13,8 +22,6 @@ NO_INFO = "Không có thông tin"
 _VND = ("việt nam đồng", "vnđ", "vnd", "đồng", "đ")
 _CURRENCY = r"Việt Nam Đồng|VNĐ|VND|Đồng|đồng|USD|EUR"
 AMOUNT = re.compile(rf"(?P<amount>\d[\d.,]*)\s*(?P<currency>{_CURRENCY})")
-# Money mentioned in free text: "8.000.000/lần", "20.000 vnđ", "100 USD".
-_MONEY_IN_TEXT = re.compile(r"\d{1,3}(?:[.,]\d{3})+(?!\d)|\d+\s*(?:đồng|vnđ|vnd|usd)(?!\w)", re.IGNORECASE)
 _LOCAL_COUNCIL = re.compile(r"hội đồng nhân dân", re.IGNORECASE)
 
 
@@ -41,10 +48,6 @@ def is_vnd(currency: str) -> bool:
     return currency.lower() in _VND
 
 
-def mentions_money(text: str) -> bool:
-    return bool(_MONEY_IN_TEXT.search(text))
-
-
 def closing_paren(text: str, start: int) -> int:
     """Index just after the parenthesis group opening at ``start``; the text end if unbalanced."""
     depth = 0
@@ -58,15 +61,34 @@ def closing_paren(text: str, start: int) -> int:
     return len(text)
 
 
-def review_flags(fee: Fee, explanation: str) -> list[str]:
-    """Disagreements between the fee value and its own explanation."""
-    flags = []
-    if fee.vnd == 0 and mentions_money(explanation):
-        # The portal says free but the note states an amount: staff decide.
+def settle(fee: Fee, explanation: str, continuation: str = "") -> tuple[Fee, list[str]]:
+    """Check a fee read from its cell against the cell's own note (``explanation``),
+    see knowledge.parsing.feenotes. ``continuation`` is the row's text after the
+    cell; it speaks for the fee only when the note was cut to a list number
+    ("(a)") or is empty while the description opens with the fee ("Phí : ...").
+
+    A "free" whose note names a fee or a fee schedule, and an amount under 1,000
+    đồng the note does not write out in full, become unknown (None), their text
+    the note's words; the caller's review flags say why."""
+    flags: list[str] = []
+    witness = explanation
+    if is_list_marker(explanation) or (not explanation.strip() and opens_with_fee(continuation)):
+        witness = f"{explanation} {continuation}"
+    if fee.vnd == 0 and names_a_fee(witness):
+        # The portal's pick list defaults to "Miễn phí": the note is the better witness.
+        fee = Fee(unwrap(witness), None)
         flags.append("fee_note_conflict")
-    if _LOCAL_COUNCIL.search(explanation):
+    elif fee.vnd is not None and 0 < fee.vnd < MIN_PLAUSIBLE_VND:
+        real = in_thousands(fee.vnd, explanation)
+        if real is not None:
+            fee = Fee(fee.text, real)
+            flags.append("fee_in_thousands")
+        else:
+            fee = Fee(unwrap(explanation), None)
+            flags.append("fee_implausible")
+    if _LOCAL_COUNCIL.search(witness):
         flags.append("fee_set_locally")
-    return flags
+    return fee, flags
 
 
 def amount_fee(amount: str, currency: str) -> tuple[int | None, list[str]]:
@@ -99,8 +121,9 @@ def parse_fee(text: str | None) -> Parsed[Fee]:
     vnd = None
     if known and len(known) == len(values):
         vnd = sum(known)  # a fee and a charge (phí + lệ phí) are paid together
-    result = Parsed(Fee(cell, vnd), [])
-    for f in flags + review_flags(result.value, " ".join(explanations)):
+    fee, settled = settle(Fee(cell, vnd), " ".join(e for e in explanations if e.strip()))
+    result = Parsed(fee, [])
+    for f in flags + settled:
         result.flag(f)
     return result
 

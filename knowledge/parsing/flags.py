@@ -10,7 +10,7 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "channels_unparsed": "The channel table could not be split into rows; its text is kept in raw.",
     "channels_missing": "The source gives no submission channel, so no time or fee to tell callers.",
     "channel_unknown": "A channel row names a channel other than online, direct or postal; it was left out.",
-    "time_unit_missing": "A processing time is a bare number ('1') with no unit; days kept, day kind unknown.",
+    "time_unit_missing": "A processing time is a bare number ('1') with no unit; kept in words, days left unknown.",
     "time_unit_from_text": "A bare time number got its unit from the row note or the steps; please confirm.",
     "time_unparsed": "A processing time is free text with no number; kept as text.",
     "time_zero": "A processing time of 0; kept as text, not as a number of days.",
@@ -18,7 +18,14 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
     "fee_from_note": "Time and fee digits ran together; the split and the amount come from the fee's own note.",
     "fee_unparsed": "A fee could not be read as an amount; kept as text.",
     "fee_amount_missing": "A fee cell names a fee or a regulation but gives no amount.",
-    "fee_note_conflict": "The portal says free but the fee note states an amount; the portal value is kept.",
+    "fee_note_conflict": (
+        "The portal says free but the fee note names an amount or a fee schedule; the fee is left unknown "
+        "and the note is its text."
+    ),
+    "fee_in_thousands": "The fee cell's amount was typed in thousands ('135 VNĐ'); the note's full amount was taken.",
+    "fee_implausible": (
+        "A fee under 1,000 đồng its note does not confirm (thousands? another currency?); left unknown."
+    ),
     "fee_set_locally": "The fee note says the provincial council sets the amount; it may differ by province.",
     # Documents (thành phần hồ sơ).
     "documents_unparsed": "The document table could not be read; its text is kept in raw.",

@@ -24,7 +24,7 @@ def test_parse_amount(digits, value):
         ("Phí : Mức thu bằng 50% mức thu phí quy định tại Mục I", None, ["fee_unparsed"]),
         ("Phí :  Đồng (Theo quy định của Bộ Tài chính)", None, ["fee_amount_missing"]),
         ("Lệ phí :   (Thông tư số 249/2016/TT-BTC)", None, ["fee_amount_missing"]),
-        ("Phí : 0 Đồng (Thu 500.000 đồng/lần)", 0, ["fee_note_conflict"]),
+        ("Phí : 0 Đồng (Thu 500.000 đồng/lần)", None, ["fee_note_conflict"]),
         ("", None, []),
     ],
 )

@@ -77,7 +77,8 @@ def test_portal_record():
     assert record.field == "Hộ tịch"
     assert record.agency == ""
     assert record.steps == ["Nộp hồ sơ.", "Nhận kết quả."]
-    assert record.channels == [Channel("online", "1", 1.0, None, "Miễn phí", 0), Channel("direct", "1", 1.0, None, "Miễn phí", 0)]
+    bare = "1 theo Cổng dịch vụ công, không ghi rõ đơn vị"  # the portal gives "1" with no unit: no number of days is assumed
+    assert record.channels == [Channel("online", bare, None, None, "Miễn phí", 0), Channel("direct", bare, None, None, "Miễn phí", 0)]
     assert record.documents == [Document("Giấy chứng sinh.", "", "1 bản chính", "Giấy tờ phải nộp")]
     assert record.legal_basis == ["Luật Hộ tịch (60/2014/QH13)"]
     assert record.result == "Giấy khai sinh"
