@@ -108,3 +108,10 @@ def in_thousands(value: int, note: str) -> int | None:
     if 0 < value < MIN_PLAUSIBLE_VND and value * 1000 in amounts_in(note):
         return value * 1000
     return None
+
+
+def contradicts(value: int, note: str) -> bool:
+    """The note writes amounts and none is the cell's, nor is their sum: "800,000 VNĐ
+    (áp dụng mức phí 400.000 đồng/hồ sơ kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 ...)"."""
+    amounts = amounts_in(note)
+    return bool(amounts) and value not in amounts and value != sum(amounts)

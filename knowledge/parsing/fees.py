@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from knowledge.parsing.feenotes import (
     MIN_PLAUSIBLE_VND,
+    contradicts,
     in_thousands,
     is_list_marker,
     mentions_money,
@@ -67,9 +68,10 @@ def settle(fee: Fee, explanation: str, continuation: str = "") -> tuple[Fee, lis
     cell; it speaks for the fee only when the note was cut to a list number
     ("(a)") or is empty while the description opens with the fee ("Phí : ...").
 
-    A "free" whose note names a fee or a fee schedule, and an amount under 1,000
-    đồng the note does not write out in full, become unknown (None), their text
-    the note's words; the caller's review flags say why."""
+    A "free" whose note names a fee or a fee schedule, an amount under 1,000 đồng
+    the note does not write out in full, and an amount the note's own amounts
+    contradict become unknown (None); the first two take the note's words as
+    their text. The returned review flags say why."""
     flags: list[str] = []
     witness = explanation
     if is_list_marker(explanation) or (not explanation.strip() and opens_with_fee(continuation)):
@@ -86,6 +88,11 @@ def settle(fee: Fee, explanation: str, continuation: str = "") -> tuple[Fee, lis
         else:
             fee = Fee(unwrap(explanation), None)
             flags.append("fee_implausible")
+    elif fee.vnd and contradicts(fee.vnd, explanation):
+        # Often a reduced rate for a period ("áp dụng mức phí 400.000 đồng ... đến hết ngày
+        # 31/12/2026"): which one applies today is not the parser's call. The text says both.
+        fee = Fee(fee.text, None)
+        flags.append("fee_note_differs")
     if _LOCAL_COUNCIL.search(witness):
         flags.append("fee_set_locally")
     return fee, flags

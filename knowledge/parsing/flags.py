@@ -23,6 +23,10 @@ FLAG_DESCRIPTIONS: dict[str, str] = {
         "and the note is its text."
     ),
     "fee_in_thousands": "The fee cell's amount was typed in thousands ('135 VNĐ'); the note's full amount was taken.",
+    "fee_note_differs": (
+        "The fee note states other amounts than the fee cell (often a reduced rate for a period); left unknown, "
+        "the text keeps both."
+    ),
     "fee_implausible": (
         "A fee under 1,000 đồng its note does not confirm (thousands? another currency?); left unknown."
     ),

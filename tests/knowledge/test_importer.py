@@ -85,12 +85,12 @@ def test_full_national_catalogue(catalogue_dir, store):
     assert stats["procedures"] == 2642
     assert stats["by_status"] == {"published": 2642}
     # Parsed values: most channel rows have a number of days and a fee amount (measured 85.9 %
-    # and 71.2 %). Bare numbers ("1", unit unknown) and "Miễn phí" rows whose note names a fee
-    # are left unknown and flagged (717 records), not guessed.
+    # and 69.7 %). Bare numbers ("1", unit unknown), "Miễn phí" rows whose note names a fee and
+    # amounts their note contradicts are left unknown and flagged (752 records), not guessed.
     assert report.channels_parsed > 6500
     assert report.times_parsed / report.channels_parsed > 0.85
-    assert report.fees_parsed / report.channels_parsed > 0.7
-    assert report.flagged < 750
+    assert report.fees_parsed / report.channels_parsed > 0.67
+    assert report.flagged < 780
     khai_sinh = store.get("1.001193")
     assert khai_sinh.name == "Thủ tục đăng ký khai sinh"
     assert {c.channel for c in khai_sinh.channels} == {"direct", "online", "postal"}

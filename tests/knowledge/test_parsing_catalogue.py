@@ -23,6 +23,7 @@ PORTAL_FLAG_CEILINGS = {
     "fee_note_conflict": 315,  # 299: "Miễn phí" whose note names an amount or a fee schedule
     "fee_in_thousands": 25,  # 21: "135 VNĐ (... 135.000 đồng/lần)"
     "fee_implausible": 28,  # 24: under 1,000 đồng, the note does not confirm it
+    "fee_note_differs": 42,  # 38: "800,000 VNĐ (áp dụng mức phí 400.000 đồng ... đến hết ngày 31/12/2026)"
     "legal_unparsed": 60,  # 49
     "time_fee_glued": 40,  # 34
     "documents_from_page_text": 30,  # 24: the crawl put step text in thanh_phan_ho_so; read from raw_text
@@ -144,6 +145,18 @@ def test_amount_typed_in_thousands(portal):
     assert "fee_in_thousands" in portal["3.000349"].flags
 
 
+def test_amount_its_note_contradicts_is_unknown(portal):
+    # 1.000688: "800,000 Việt Nam Đồng (áp dụng mức phí 400.000 đồng/hồ sơ kể từ ngày 01/7/2025 đến hết
+    # ngày 31/12/2026 ...)": which applies on the day of the call is not the parser's call.
+    record = portal["1.000688"]
+    assert {c.fee_vnd for c in record.channels} == {None}
+    assert all("400.000 đồng" in c.fee_text and c.fee_text.startswith("800,000") for c in record.channels)
+    assert "fee_note_differs" in record.flags
+    # 2.000822: "4,500,000 (gồm 3.000.000 đồng ...; 1.500.000 đồng ...)": the parts add up; its other
+    # rows add "(Áp dụng mức phí: 2.250.000 đồng ... đến hết ngày 31/12/2026 ...)".
+    assert [c.fee_vnd for c in portal["2.000822"].channels] == [4500000, None, None]
+
+
 def test_bare_times_are_not_given_a_unit(portal):
     for code in ("2.000547", "2.002036", "2.002038", "1.013092", "1.013101", "1.007695", "1.010339"):
         record = portal[code]
@@ -163,7 +176,7 @@ def test_flags_stay_under_measured_ceilings(portal):
     counts = Counter(f for r in portal.values() for f in r.flags)
     over = {f: n for f, n in counts.items() if n > PORTAL_FLAG_CEILINGS.get(f, 0)}
     assert not over, f"more records flagged than measured: {over}"
-    assert sum(1 for r in portal.values() if r.flags) <= 750  # measured 717 of 2642
+    assert sum(1 for r in portal.values() if r.flags) <= 780  # measured 752 of 2642
 
 
 def test_every_flag_is_described(portal, bqp):
@@ -173,7 +186,7 @@ def test_every_flag_is_described(portal, bqp):
 
 def test_flagged_fields_keep_their_source_text(portal):
     channel_flags = {"time_unit_missing", "time_fee_glued", "time_unparsed", "fee_unparsed", "fee_from_note",
-                     "fee_note_conflict", "fee_in_thousands", "fee_implausible"}
+                     "fee_note_conflict", "fee_in_thousands", "fee_implausible", "fee_note_differs"}
     for record in portal.values():
         if channel_flags & set(record.flags):
             assert record.raw.get("cach_thuc_thuc_hien"), record.code

@@ -302,3 +302,16 @@ def test_a_list_number_that_opens_the_description_stays_there():
     assert (row.fee_vnd, row.fee_text) == (0, "Miễn phí (i)")
     assert row.note.startswith("Trường hợp diện tích rừng")
     assert parsed.flags == []
+
+
+def test_amount_the_note_contradicts_is_unknown_but_parts_that_add_up_are_not():
+    parsed = parse(
+        "Trực tuyến15 Ngày làm việc800,000 Việt Nam Đồng((áp dụng mức phí 400.000 đồng/hồ sơ kể từ ngày 01/7/2025 "
+        "đến hết ngày 31/12/2026 theo Thông tư số 64/2025/TT-BTC))"
+        "Trực tiếp15 Ngày làm việc4,500,000 Việt Nam Đồng(gồm 3.000.000 đồng thẩm định tiêu chuẩn; 1.500.000 đồng "
+        "thẩm định điều kiện hoạt động)"
+    )
+    online, direct = parsed.value
+    assert online.fee_vnd is None and online.fee_text.startswith("800,000 Việt Nam Đồng (")
+    assert direct.fee_vnd == 4500000
+    assert parsed.flags == ["fee_note_differs"]

@@ -132,3 +132,12 @@ def test_settle():
     # A description about something else is no witness.
     assert settle(Fee("Miễn phí", 0), "", "Nộp hồ sơ theo quy định của pháp luật.") == (Fee("Miễn phí", 0), [])
     assert settle(Fee("20,000 VNĐ", 20000), "") == (Fee("20,000 VNĐ", 20000), [])
+
+
+def test_contradicts():
+    from knowledge.parsing.feenotes import contradicts
+
+    assert contradicts(800000, "(áp dụng mức phí 400.000 đồng/hồ sơ kể từ ngày 01/7/2025)")
+    assert not contradicts(4500000, "gồm 3.000.000 đồng ...; 1.500.000 đồng ...")
+    assert not contradicts(50000, "Phí sơ tuyển: 50.000 đồng/hồ sơ. Riêng ngành năng khiếu: 120.000 đồng/hồ sơ")
+    assert not contradicts(50000, "Thông tư số 25/2021/TT-BTC ngày 07/4/2021")  # no amount: nothing to contradict
