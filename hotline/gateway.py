@@ -76,6 +76,7 @@ class Gateway:
         self.sessions: dict[str, CallSession] = {}
         self.line_watch = LineWatch(CallSession.GAP_S / 2)  # one timer for all calls' line checks
         self._timing: asyncio.Task | None = None
+        metrics.send_lateness.source = lambda: (self.pacer.send_lateness.counts, self.pacer.send_lateness.total)
         self._gc_pauses = GcPauses(lambda gen, s: metrics.gc_pause.labels(str(gen)).observe(s))
 
     @property

@@ -2,9 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import HistogramMetricFamily
+
+# Upper bounds (ms) of the exported send-lateness histogram: fine around the 10 ms target.
+SEND_LATENESS_BUCKETS_MS = (0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12.5, 15, 20, 30, 50, 100)  # the pacer counts to 100
+FINE_STEP_MS = 0.1  # the pacer's histogram steps (sip_gateway.pacer.FineHistogram)
+
+
+def lateness_buckets(counts: Sequence[int], total: int) -> tuple[list[tuple[str, float]], float]:
+    """Cumulative Prometheus buckets (le in seconds) and an estimated sum (each 0.1 ms step
+    at its midpoint) from the pacer's fine counts."""
+    buckets: list[tuple[str, float]] = []
+    acc = i = 0
+    for bound in SEND_LATENESS_BUCKETS_MS:
+        limit = min(round(bound / FINE_STEP_MS), len(counts))
+        while i < limit:
+            acc += counts[i]
+            i += 1
+        buckets.append((repr(bound / 1000), acc))
+    buckets.append(("+Inf", total))
+    total_ms = sum(c * (k + 0.5) * FINE_STEP_MS for k, c in enumerate(counts) if c)
+    return buckets, total_ms / 1000
+
+
+class _SendLateness:
+    """Exports the pacer's cumulative lateness histogram at scrape time (the pacer counts in
+    plain lists on its hot path; a prometheus Histogram there would cost a lock per packet)."""
+
+    def __init__(self) -> None:
+        self.source: Callable[[], tuple[Sequence[int], int]] | None = None
+
+    def collect(self) -> Iterator[HistogramMetricFamily]:
+        if self.source is None:
+            return
+        counts, total = self.source()
+        buckets, total_s = lateness_buckets(list(counts), total)
+        yield HistogramMetricFamily(
+            "hotline_rtp_send_lateness_seconds",
+            "Pacer send-timing lateness of every RTP packet since start (for any window's quantiles)",
+            buckets=buckets, sum_value=total_s)
 
 
 @dataclass
@@ -44,6 +84,8 @@ class Metrics:
             "hotline_gc_pause_seconds", "Garbage-collector pauses of the serving process, by generation",
             ["generation"], registry=r, buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
         )
+        self.send_lateness = _SendLateness()  # the gateway sets .source; nothing exported before
+        r.register(self.send_lateness)
         self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
                                registry=r)
         self.cdr_lag = Histogram(
