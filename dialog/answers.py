@@ -167,12 +167,19 @@ def _varies_within_channel(values: list[tuple[str, object]]) -> bool:
     return len({v for _, v in values}) > 3
 
 
+def _unknown_elsewhere(channels: list[Channel], known: list[Channel]) -> bool:
+    """A way of submitting with no figure at all: then the known figure is said for its own
+    ways only ("khi nộp trực tiếp là ..."), not as the whole procedure's."""
+    kinds = {c.channel for c in known}
+    return any(c.channel not in kinds for c in channels)
+
+
 def time_text(record: ProcedureRecord) -> str:
     """The processing time, one figure when every channel agrees."""
     timed = [c for c in _ordered(record.channels) if c.days is not None]
     if timed:
         distinct = list(dict.fromkeys((c.days, c.day_kind) for c in timed))
-        if len(distinct) == 1:
+        if len(distinct) == 1 and not _unknown_elsewhere(record.channels, timed):
             days, kind = distinct[0]
             return f"Thời gian giải quyết là {days_words(days, kind)}."
         if _varies_within_channel([(c.channel, (c.days, c.day_kind)) for c in timed]):
@@ -195,7 +202,7 @@ def fee_text(record: ProcedureRecord) -> str:
     known = [c for c in _ordered(record.channels) if c.fee_vnd is not None]
     if known:
         distinct = list(dict.fromkeys(c.fee_vnd for c in known))
-        if len(distinct) == 1:
+        if len(distinct) == 1 and not _unknown_elsewhere(record.channels, known):
             fee = distinct[0]
             return "Thủ tục này miễn phí." if fee == 0 else f"Lệ phí là {money_text(fee)}."
         if _varies_within_channel([(c.channel, c.fee_vnd) for c in known]):

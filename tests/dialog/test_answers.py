@@ -137,6 +137,19 @@ def test_time_texts() -> None:
     assert time_text(described) == "Thời gian giải quyết: Trong ngày làm việc."
 
 
+def test_a_figure_known_for_some_ways_only_is_said_for_those() -> None:
+    # 2.002233-like: the portal gives a time and fee for direct submission only.
+    partial = _record(
+        channels=[
+            Channel("direct", days=6, day_kind="working", fee_vnd=50000),
+            Channel("online", time_text="1 theo Cổng dịch vụ công, không ghi rõ đơn vị"),
+            Channel("postal"),
+        ]
+    )
+    assert time_text(partial) == "Thời gian giải quyết khi nộp trực tiếp là sáu ngày làm việc."
+    assert fee_text(partial) == "Lệ phí khi nộp trực tiếp là 50.000 đồng."
+
+
 def test_place_prefers_submit_place_then_agency_then_level() -> None:
     assert place_text(_record(submit_place="Bộ phận một cửa xã")).startswith(
         "Ông/bà nộp hồ sơ tại Bộ phận một cửa xã."
