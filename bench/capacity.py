@@ -114,7 +114,8 @@ class Sampler(threading.Thread):
                               "asr_queue": m.get("hotline_asr_queue_depth", 0.0),
                               "send_p99_ms": m.get("hotline_rtp_send_lateness_p99_ms"),
                               "gc_s": m.get("hotline_gc_pause_seconds_sum", 0.0),
-                              "late": lateness_buckets(text)})
+                              "late": lateness_buckets(text),
+                              "missed": m.get("hotline_rtp_missed_ticks_total", 0.0)})
             prev, wait_prev = (now, cur), wait
 
 
@@ -235,7 +236,15 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
         "send_p99_ms_worst": max(windows, default=None),  # and the worst window
         # p99 over every packet of the plateau (cumulative histogram; a bucket bound, ms)
         "send_p99_ms_plateau": window_p99(plateau_rows[0]["late"], plateau_rows[-1]["late"]) if plateau_rows else None,
+        # 20 ms ticks skipped after a stall (each: no packet to any call), plateau and whole run
+        "missed_ticks_plateau": plateau_rows[-1]["missed"] - plateau_rows[0]["missed"] if plateau_rows else None,
+        "missed_ticks_run": rows[-1]["missed"] if rows else None,
         "worst_windows_gc_ms": by_window[:3],  # (send p99, GC ms in that window) of the three worst
+        # second by second from the end of the ramp: (s, send p99 of the last 2 s, server cpu %,
+        # run-queue wait %, GC ms in the last 2 s, active calls)
+        "timeline": [(round(r["t"] - t0 - ramp, 1), r["send_p99_ms"], round(r["cpu_pct"]), round(r["runq_wait_pct"]),
+                      round(sum(gc_ms[max(0, i - 2):i]), 1), int(r["active"]))
+                     for i, r in enumerate(rows) if r["t"] - t0 >= ramp - 4],
         "gc": gc_final,
         "audio_heard_pct": round(100 * sum(c["packets_in"] for c in connected) / max(1.0, expected_in), 1),
         "server_rtp_lost": m.get("hotline_rtp_lost_packets_total"),
@@ -276,7 +285,9 @@ def show(r: dict) -> None:
           f"rss {r['rss_idle_mb']} -> {r['rss_plateau_mb']} MB ({r['rss_per_call_kb']} kB/call), "
           f"rtp lost server {f(r['server_rtp_lost'], '.0f')} / callers {r['caller_rtp_lost']} of {r['caller_packets_in']}, "
           f"jitter at callers p99 {f(r['caller_jitter_p99_ms'])} ms")
-    print(f"        gc pauses {r['gc']}; worst windows (send p99 ms, gc ms) {r['worst_windows_gc_ms']}")
+    print(f"        pacer ticks skipped after stalls: {r['missed_ticks_plateau']} in the plateau, "
+          f"{r['missed_ticks_run']} in the run; gc pauses {r['gc']}; "
+          f"worst windows (send p99 ms, gc ms) {r['worst_windows_gc_ms']}")
     print(f"        voice->voice p50 {f(r['v2v_p50_s'])} s p99 {f(r['v2v_p99_s'])} s; spoken questions p50 "
           f"{f(r['speech_v2v_p50_s'])} s p99 {f(r['speech_v2v_p99_s'])} s; asr queue max {r['asr_queue_max']:.0f}; "
           f"tester send p99 {r['tester_send_p99_ms']} ms, tester cpu {r['tester_cpu_pct_mean']}%", flush=True)

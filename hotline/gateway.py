@@ -76,7 +76,8 @@ class Gateway:
         self.sessions: dict[str, CallSession] = {}
         self.line_watch = LineWatch(CallSession.GAP_S / 2)  # one timer for all calls' line checks
         self._timing: asyncio.Task | None = None
-        metrics.send_lateness.source = lambda: (self.pacer.send_lateness.counts, self.pacer.send_lateness.total)
+        metrics.pacing.source = lambda: (self.pacer.send_lateness.counts, self.pacer.send_lateness.total,
+                                         self.pacer.missed_ticks)
         self._gc_pauses = GcPauses(lambda gen, s: metrics.gc_pause.labels(str(gen)).observe(s))
 
     @property

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 
 # Upper bounds (ms) of the exported send-lateness histogram: fine around the 10 ms target.
 SEND_LATENESS_BUCKETS_MS = (0.5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12.5, 15, 20, 30, 50, 100)  # the pacer counts to 100
@@ -29,22 +29,28 @@ def lateness_buckets(counts: Sequence[int], total: int) -> tuple[list[tuple[str,
     return buckets, total_ms / 1000
 
 
-class _SendLateness:
-    """Exports the pacer's cumulative lateness histogram at scrape time (the pacer counts in
-    plain lists on its hot path; a prometheus Histogram there would cost a lock per packet)."""
+class _Pacing:
+    """Exports the pacer's cumulative lateness histogram and its skipped ticks at scrape time
+    (the pacer counts in plain lists on its hot path; a prometheus Histogram there would cost
+    a lock per packet). ``source`` gives (fine counts, packets, missed ticks)."""
 
     def __init__(self) -> None:
-        self.source: Callable[[], tuple[Sequence[int], int]] | None = None
+        self.source: Callable[[], tuple[Sequence[int], int, int]] | None = None
 
-    def collect(self) -> Iterator[HistogramMetricFamily]:
+    def collect(self) -> Iterator[HistogramMetricFamily | CounterMetricFamily]:
         if self.source is None:
             return
-        counts, total = self.source()
+        counts, total, missed = self.source()
         buckets, total_s = lateness_buckets(list(counts), total)
         yield HistogramMetricFamily(
             "hotline_rtp_send_lateness_seconds",
             "Pacer send-timing lateness of every RTP packet since start (for any window's quantiles)",
             buckets=buckets, sum_value=total_s)
+        # A stall longer than the pacer's catch-up skips whole 20 ms ticks: audio never sent
+        # (a gap at the caller), which the lateness above does not count.
+        yield CounterMetricFamily(
+            "hotline_rtp_missed_ticks", "20 ms ticks the pacer skipped after a stall (no packet sent)",
+            value=missed)
 
 
 @dataclass
@@ -84,8 +90,8 @@ class Metrics:
             "hotline_gc_pause_seconds", "Garbage-collector pauses of the serving process, by generation",
             ["generation"], registry=r, buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25),
         )
-        self.send_lateness = _SendLateness()  # the gateway sets .source; nothing exported before
-        r.register(self.send_lateness)
+        self.pacing = _Pacing()  # the gateway sets .source; nothing exported before
+        r.register(self.pacing)
         self.cdr_queue = Gauge("hotline_cdr_queue_depth", "Call-record writes waiting for the database",
                                registry=r)
         self.cdr_lag = Histogram(

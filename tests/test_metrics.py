@@ -1,4 +1,4 @@
-"""The pacer's send lateness exported as a cumulative Prometheus histogram."""
+"""The pacer's send lateness exported as a cumulative Prometheus histogram, and its skipped ticks."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_the_fine_histogram_becomes_cumulative_buckets():
     for late_ms in (0.05, 0.3, 1.5, 9.95, 12.0, 300.0):
         h.add(late_ms)
     m = Metrics()
-    m.send_lateness.source = lambda: (h.counts, h.total)
+    m.pacing.source = lambda: (h.counts, h.total, 3)
     text = m.render().decode()
     b = {k: float(v) for k, v in _buckets(text).items()}
     assert b["0.0005"] == 2 and b["0.002"] == 3 and b["0.01"] == 4 and b["0.0125"] == 5
@@ -31,3 +31,4 @@ def test_the_fine_histogram_becomes_cumulative_buckets():
     assert re.search(r"^hotline_rtp_send_lateness_seconds_count 6\.0$", text, re.M)
     total = float(re.search(r"^hotline_rtp_send_lateness_seconds_sum (\S+)$", text, re.M).group(1))
     assert 0.12 < total < 0.13  # 0.1 ms steps at their midpoints, the overflow at 100 ms
+    assert re.search(r"^hotline_rtp_missed_ticks_total 3\.0$", text, re.M)
