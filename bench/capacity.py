@@ -241,9 +241,9 @@ def one_run(data_dir: Path, calls: int, *, rate: float, plateau: float, share: f
         "missed_ticks_run": rows[-1]["missed"] if rows else None,
         "worst_windows_gc_ms": by_window[:3],  # (send p99, GC ms in that window) of the three worst
         # second by second from the end of the ramp: (s, send p99 of the last 2 s, server cpu %,
-        # run-queue wait %, GC ms in the last 2 s, active calls)
+        # run-queue wait %, GC ms in the last 2 s, active calls, pacer ticks skipped so far)
         "timeline": [(round(r["t"] - t0 - ramp, 1), r["send_p99_ms"], round(r["cpu_pct"]), round(r["runq_wait_pct"]),
-                      round(sum(gc_ms[max(0, i - 2):i]), 1), int(r["active"]))
+                      round(sum(gc_ms[max(0, i - 2):i]), 1), int(r["active"]), int(r["missed"]))
                      for i, r in enumerate(rows) if r["t"] - t0 >= ramp - 4],
         "gc": gc_final,
         "audio_heard_pct": round(100 * sum(c["packets_in"] for c in connected) / max(1.0, expected_in), 1),
