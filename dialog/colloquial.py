@@ -74,13 +74,6 @@ _SYNONYMS: dict[str, str] = {
     "kiếm không ra": "mất",
     "không tìm thấy": "mất",
     "không thấy": "mất",
-    # Worn out or broken, as names say it ("bị mất, hư hỏng"): "căn cước bị mờ", "sổ bị rách".
-    "bị mờ": "bị hư hỏng",
-    "bị rách": "bị hư hỏng",
-    "bị nhòe": "bị hư hỏng",
-    "bị gãy": "bị hư hỏng",
-    "bị hỏng": "bị hư hỏng",
-    "bị hư": "bị hư hỏng",
     # Dropped it somewhere: lost ("làm rơi thẻ căn cước ở chợ"); see _MARKED_ONLY.
     "rơi": "mất",
     # A birth parent, as names say it ("nhận cha, mẹ, con").
