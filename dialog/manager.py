@@ -239,8 +239,11 @@ class DialogManager:
         self.matcher = matcher
         self.operator_available = operator_available
         groups = default_menu(catalogue) if menu is None else menu
-        # Codes the catalogue does not hold (a stale custom menu) are never offered.
-        groups = [MenuGroup(g.label, tuple(c for c in g.codes if c in catalogue)) for g in groups]
+        # Codes the catalogue does not hold (a stale custom menu) are never offered. A menu
+        # made from this catalogue is shared as it is: a thousand calls need not each hold a
+        # copy for the garbage collector to walk.
+        if any(c not in catalogue for g in groups for c in g.codes):
+            groups = [MenuGroup(g.label, tuple(c for c in g.codes if c in catalogue)) for g in groups]
         self.menu = [g for g in groups if g.codes][:MAX_GROUPS]
         self._call = _Call()
         self._events: list[TurnEvent] = []
