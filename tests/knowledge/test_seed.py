@@ -165,3 +165,20 @@ def test_processing_times_are_never_a_bare_number(seed):
     bare = [(rec.code, ch.time_text) for rec in seed for ch in rec.channels
             if re.fullmatch(r"\s*\d+(?:[.,]\d+)?\s*", ch.time_text)]
     assert bare == []
+
+
+def test_online_only_siblings_are_told_apart(seed):
+    """A procedure done wholly online (dịch vụ công toàn trình) and its in-person sibling:
+    only the online one speaks of doing it online, so 'đăng ký xe' stays with the counter."""
+    by_code = {r.code: r for r in seed}
+    online = re.compile(r"online|qua mạng|trực tuyến|vneid|trên điện thoại")
+    for online_code, counter_code in (("1.012575", "1.013067"), ("1.013080", "1.013082")):
+        assert all(online.search(a) or "toàn trình" in a for a in by_code[online_code].aliases[:3]), online_code
+        assert not any(online.search(a) for a in by_code[counter_code].aliases), counter_code
+
+
+def test_second_batch_of_everyday_topics_is_covered(seed):
+    aliases = {a for r in seed for a in r.aliases}
+    for phrase in ("sang tên ghe", "mã số vùng trồng", "chứng chỉ hành nghề thú y", "thẻ thường trú",
+                   "giấy miễn thị thực", "thế chấp sổ đỏ", "kiếm gia truyền", "khoan giếng", "bảng kê lâm sản"):
+        assert any(phrase in a for a in aliases), phrase
