@@ -46,6 +46,11 @@ def ensure_seed(store: ProcedureStore) -> int:
     from knowledge.seed import load_seed
 
     records = load_seed()
-    counts = store.upsert_imported(records, status="published", actor="seed")
-    log.info("loaded %d seed procedures", len(counts.imported))
-    return len(counts.imported)
+    loaded = 0
+    # Curated records not yet released stay drafts (staff publish them in the console).
+    for status in ("published", "draft"):
+        batch = [r for r in records if r.status == status]
+        if batch:
+            loaded += len(store.upsert_imported(batch, status=status, actor="seed").imported)
+    log.info("loaded %d seed procedures", loaded)
+    return loaded
