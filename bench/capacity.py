@@ -82,10 +82,6 @@ def prime_cache(data_dir: Path) -> float:
     return time.monotonic() - t0
 
 
-def server_metrics(server: LocalServer) -> dict[str, float]:
-    return parse_metrics(server.metrics_text())
-
-
 class Sampler(threading.Thread):
     """Server CPU, RSS, active calls and recogniser queue once a second."""
 
@@ -138,21 +134,17 @@ def window_p99(first: list[tuple[float, float]], last: list[tuple[float, float]]
 
 def gc_pauses(text: str) -> dict[str, dict[str, float]]:
     """Per generation: collections, their total ms, and the bucket bound of the longest (ms)."""
-    out: dict[str, dict[str, float]] = {}
+    def series(kind: str) -> dict[str, float]:
+        return {g: float(v) for g, v in re.findall(
+            rf'^hotline_gc_pause_seconds_{kind}\{{generation="(\d)"\}} (\S+)$', text, re.M)}
+
+    counts, sums = series("count"), series("sum")
+    out = {g: {"count": n, "total_ms": round(1000 * sums.get(g, 0.0), 1), "max_ms_le": 0.0} for g, n in counts.items()}
     for gen, le, n in re.findall(r'^hotline_gc_pause_seconds_bucket\{generation="(\d)",le="([^"]+)"\} (\S+)$', text, re.M):
-        g = out.setdefault(gen, {"count": 0.0, "total_ms": 0.0, "max_ms_le": 0.0})
-        if float(n) > 0 and le != "+Inf" and g["max_ms_le"] == 0.0 and float(n) == _gc_count(text, gen):
-            g["max_ms_le"] = 1000 * float(le)  # the first bucket that holds them all
-    for gen, g in out.items():
-        g["count"] = _gc_count(text, gen)
-        m = re.search(rf'^hotline_gc_pause_seconds_sum\{{generation="{gen}"\}} (\S+)$', text, re.M)
-        g["total_ms"] = round(1000 * float(m.group(1)), 1) if m else 0.0
+        g = out.get(gen)
+        if g and le != "+Inf" and not g["max_ms_le"] and 0 < float(n) == g["count"]:
+            g["max_ms_le"] = 1000 * float(le)  # the first (cumulative) bucket that holds them all
     return out
-
-
-def _gc_count(text: str, gen: str) -> float:
-    m = re.search(rf'^hotline_gc_pause_seconds_count\{{generation="{gen}"\}} (\S+)$', text, re.M)
-    return float(m.group(1)) if m else 0.0
 
 
 def run_callers(server: LocalServer, calls: int, rate: float, hold: float, share: float, per_process: int,

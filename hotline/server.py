@@ -105,8 +105,8 @@ async def run(hotline: Hotline, *, stop: asyncio.Event | None = None, grace_s: f
 async def _freeze_when_started(http: uvicorn.Server, task: asyncio.Task, limit_s: float = 30.0) -> None:
     """Once the HTTP server is up (uvicorn imports its protocol modules only then), move
     everything alive into the collector's permanent generation, as Gateway.start did for
-    what was loaded before: otherwise each full collection walks those modules again,
-    25 ms of stalled RTP per pass with a few hundred calls up (measured)."""
+    what was loaded before: otherwise each full collection walks those modules again
+    (about 100 h11 classes and their modules; the gain per pass measured within noise)."""
     deadline = asyncio.get_running_loop().time() + limit_s
     while not http.started and not task.done() and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
