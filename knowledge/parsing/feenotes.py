@@ -41,9 +41,9 @@ _FEE_WORDS = re.compile(
 _OPENS_WITH_FEE = re.compile(r"^[\W\d]*(?:các loại\s+)?(?:lệ phí|phí|mức thu|mức phí|mức lệ phí)(?!\w)", re.IGNORECASE)
 # Sentence or list-item boundaries inside a note.
 _CLAUSE_BREAK = re.compile(r"(?<=[.;])\s+|\s+(?=[-+*•]\s)|\n")
-# "(a)", "(1)", "(ii)": a list item's number, not an explanation.
 # "a)", "2)", "ii)" opening a list item inside a note.
 ITEM_NUMBER = re.compile(r"(?:^|(?<=\s))(?:[a-zđ]|\d{1,2}|[ivx]{1,4})\)", re.IGNORECASE)
+# "(a)", "(1)", "(ii)": a list item's number, not an explanation.
 _LIST_MARKER = re.compile(r"\(\s*(?:[a-zđ]|\d{1,2}|[ivx]{1,4})\s*\)", re.IGNORECASE)
 
 
