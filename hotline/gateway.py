@@ -26,6 +26,7 @@ from .callevents import CallEventBus
 from .callrecords import BackgroundCallRecords, call_outcome, hash_caller
 from .config import Settings
 from .gcpauses import GcPauses
+from .gcschedule import FullCollections
 from .metrics import Metrics
 from .voice import PromptAudio, Recognition
 
@@ -79,6 +80,7 @@ class Gateway:
         metrics.pacing.source = lambda: (self.pacer.send_lateness.counts, self.pacer.send_lateness.total,
                                          self.pacer.missed_ticks)
         self._gc_pauses = GcPauses(lambda gen, s: metrics.gc_pause.labels(str(gen)).observe(s))
+        self._full_collections = FullCollections(settings.gc_full_interval_s)
 
     @property
     def sip_port(self) -> int:
@@ -94,6 +96,7 @@ class Gateway:
         # it all and stall the event loop (and every call's RTP) for 100+ ms.
         gc.freeze()
         self._gc_pauses.install()
+        self._full_collections.start()
         if self.mux is not None:
             log.info("SIP on %s:%d (UDP and TCP), RTP of every call on port %d", self.settings.sip_host,
                      self.ua.port, self.mux.port)
@@ -128,6 +131,7 @@ class Gateway:
 
     async def stop(self) -> None:
         self._gc_pauses.uninstall()
+        await self._full_collections.stop()
         if self._timing is not None:
             self._timing.cancel()
         await self.ua.stop()
