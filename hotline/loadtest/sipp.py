@@ -9,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from hotline.loadtest.pcap import dtmf_pcap, rtp_pcap
+from hotline.loadtest.pcap import dtmf_pcap, line_pcap, rtp_pcap
 from hotline.loadtest.pool import QUESTIONS, seed_menu_paths, synthesize
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "loadtest" / "sipp"
@@ -31,10 +31,13 @@ def _press(out: Path, position: int, digit: str) -> Path:
     return path
 
 
-def prepare(out: Path, *, hold_s: float = 30.0) -> list[Path]:
-    """Write pcaps and filled scenarios into `out`; returns the scenario files."""
+def prepare(out: Path, *, hold_s: float = 30.0, line_every_s: float = 0.02) -> list[Path]:
+    """Write pcaps and filled scenarios into `out`; returns the scenario files. While
+    listening, each caller sends a silence packet every `line_every_s` (see line_pcap)."""
     out.mkdir(parents=True, exist_ok=True)
-    common = {"GREETING_MS": str(GREETING_MS), "HOLD_MS": str(int(hold_s * 1000))}
+    line = out / "line.pcap"  # silence while listening, numbered after the key presses
+    line.write_bytes(line_pcap(hold_s, every_s=line_every_s, seq=40_000, timestamp=20_000_000))
+    common = {"GREETING_MS": str(GREETING_MS), "HOLD_MS": str(int(hold_s * 1000)), "LINE_PCAP": str(line)}
     written = []
     voice = (TEMPLATES / "ask_by_voice.xml").read_text()
     for q, pcm in zip(QUESTIONS, synthesize([q.text for q in QUESTIONS]), strict=True):
@@ -67,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--hold", type=float, default=30.0, help="seconds of listening after the last key")
     ap.add_argument("--target", default="127.0.0.1:5060")
+    ap.add_argument("--line-every", type=float, default=0.02, metavar="S",
+                    help="while listening, a silence packet every S seconds (0.02: always sending; "
+                         "10: silence suppression, far cheaper for sipp at thousands of calls)")
     args = ap.parse_args(argv)
     try:
-        scenarios = prepare(args.out, hold_s=args.hold)
+        scenarios = prepare(args.out, hold_s=args.hold, line_every_s=args.line_every)
     except (FileNotFoundError, RuntimeError) as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -115,6 +116,33 @@ def test_calls_spread_round_robin_over_both_workers(workers):
             assert time.monotonic() < deadline, f"worker {i} metrics do not show its calls"
             time.sleep(0.2)
     assert max(r.setup_s for r in results) < 1.0
+
+
+def test_sipp_load_scenario_through_kamailio(workers, tmp_path):
+    """The shipped sipp keypad scenario dialled at Kamailio: its ACK and BYE follow the
+    answer's Contact to the worker (no Record-Route), so each call is answered, reaches
+    the procedure its keys chose and ends with the caller's BYE, on both workers."""
+    if shutil.which("sipp") is None:
+        _missing("sipp (Debian sip-tester) not installed")
+    from hotline.loadtest.sipp import command, prepare
+
+    keypad = next(s for s in prepare(tmp_path, hold_s=3) if s.name.startswith("menu_921_"))
+    before = {c["id"] for c in workers.api("/api/v1/calls?channel=sip&limit=200").json()["items"]}
+    run = subprocess.run(command(keypad, f"127.0.0.1:{workers.sip_port}", calls=4, rate=4, limit=10),
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-2000:]
+    deadline = time.monotonic() + 30
+    while True:
+        items = [c for c in workers.api("/api/v1/calls?channel=sip&limit=200").json()["items"]
+                 if c["id"] not in before]
+        if (len(items) == 4 and all(c["ended_at"] for c in items)) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert len(items) == 4, items
+    expected = keypad.stem.split("_")[2]
+    assert all(expected in c["procedures"] and c["hangup_cause"] == "remote_bye" for c in items), items
+    got = routes(workers)
+    assert {got[c["id"]] for c in items} == {worker_port(workers, 1), worker_port(workers, 2)}
 
 
 def test_killed_worker_fails_over_then_comes_back(workers):

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from hotline.loadtest.pcap import dtmf_pcap, rtp_pcap
+from hotline.loadtest.pcap import dtmf_pcap, line_pcap, rtp_pcap
 from hotline.loadtest.sipp import command, prepare
 from sip_gateway.dtmf import Rfc4733Receiver
 from sip_gateway.rtp import parse_rtp
@@ -27,6 +27,23 @@ def test_rtp_pcap_has_one_packet_per_20_ms():
     assert data[:4] == b"\xd4\xc3\xb2\xa1"
     per_packet = 16 + 14 + 20 + 8 + 12 + 160
     assert len(data) == 24 + 50 * per_packet
+
+
+def test_line_pcap_spaces_silence_packets():
+    def packets(data: bytes) -> list[tuple[float, object]]:
+        out, off = [], 24
+        while off < len(data):
+            sec, usec, length = struct.unpack_from("<III", data, off)
+            out.append((sec + usec / 1e6, parse_rtp(data[off + 16 + 14 + 20 + 8: off + 16 + length])))
+            off += 16 + length
+        return out
+
+    always = packets(line_pcap(1.0, seq=65535, timestamp=100))
+    assert len(always) == 50 and [p.sequence for _, p in always[:2]] == [65535, 0]
+    sparse = packets(line_pcap(60.0, every_s=10.0))
+    assert [t for t, _ in sparse] == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    assert [p.timestamp for _, p in sparse[:2]] == [0, 80_000]
+    assert all(p.payload == b"\xff" * 160 and p.payload_type == 0 for _, p in sparse)
 
 
 def test_dtmf_pcaps_are_distinct_presses():
