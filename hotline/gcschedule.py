@@ -17,6 +17,7 @@ import gc
 # Generation 2 runs once this many generation 1 passes have happened, and only then: in
 # practice never, so that the scheduled pass is the only full one.
 _NEVER = 2**31 - 1
+_CPYTHON_FULL = 10  # CPython's default third threshold
 
 
 class FullCollections:
@@ -33,8 +34,11 @@ class FullCollections:
     def start(self) -> None:
         if self.interval_s <= 0 or self._task is not None:
             return
-        self._saved = gc.get_threshold()
-        gc.set_threshold(self._saved[0], self._saved[1], _NEVER)
+        young, middle, full = gc.get_threshold()
+        # Another schedule already runs (two gateways in one process, as in tests): what it
+        # found, not its "never", is what either of them restores.
+        self._saved = (young, middle, _CPYTHON_FULL if full == _NEVER else full)
+        gc.set_threshold(young, middle, _NEVER)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="gc-full-passes")
 
     async def _run(self) -> None:

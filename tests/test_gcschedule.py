@@ -59,3 +59,16 @@ def test_zero_interval_keeps_cpythons_rule():
     before = gc.get_threshold()
     assert asyncio.run(scenario()) == before
     assert gc.get_threshold() == before
+
+
+def test_two_schedules_in_one_process_restore_cpythons_rule():
+    async def scenario() -> None:
+        first, second = FullCollections(30), FullCollections(30)
+        first.start()
+        second.start()
+        await first.stop()
+        await second.stop()
+
+    before = gc.get_threshold()
+    asyncio.run(scenario())
+    assert gc.get_threshold() == before
