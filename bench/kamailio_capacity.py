@@ -5,11 +5,13 @@ and reads every packet), so on a 2-core machine it cannot drive 2,000 calls besi
 workers. This bench uses sipp instead (C++, Debian `sip-tester`): every caller dials
 Kamailio's port, presses 9, a field and a procedure as RFC 4733 events while the prompts
 play (pcaps from `hotline.loadtest.sipp`), then listens until the run's plateau is over
-and hangs up. sipp sends RTP only for the keys, like a phone with silence suppression,
-and never reads the hotline's audio: the workers' sending side is measured in full
-(pacing, G.711 payloads, one packet per call every 20 ms), their receiving side only for
-the keys. `bench/capacity.py` measures both directions, with the Python callers, up to
-what one process and the callers fit on the machine.
+and hangs up. While listening, a caller sends one silence packet every --line-every
+seconds (a phone with silence suppression; each a short play, since sipp holds a raw
+socket per running play and the kernel visits every one for each UDP packet on the
+machine), and sipp never reads the hotline's audio. So the workers' sending side is
+measured in full (pacing, G.711 payloads, one packet per call every 20 ms) and their
+receiving side only lightly. `bench/capacity.py` measures both directions with the
+Python callers, up to what one process and the callers fit on the machine.
 
 Reported: calls sipp placed / completed / failed, the calls each worker held at the
 plateau (how Kamailio spread them), answers correct (each call's record names the

@@ -5,6 +5,7 @@ fills the scenario templates of loadtest/sipp/ and prints the sipp commands."""
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from pathlib import Path
@@ -36,8 +37,14 @@ def prepare(out: Path, *, hold_s: float = 30.0, line_every_s: float = 0.02) -> l
     listening, each caller sends a silence packet every `line_every_s` (see line_pcap)."""
     out.mkdir(parents=True, exist_ok=True)
     line = out / "line.pcap"  # silence while listening, numbered after the key presses
-    line.write_bytes(line_pcap(hold_s, every_s=line_every_s, seq=40_000, timestamp=20_000_000))
-    common = {"GREETING_MS": str(GREETING_MS), "HOLD_MS": str(int(hold_s * 1000)), "LINE_PCAP": str(line)}
+    if line_every_s <= 0.02:  # always sending: one play for the whole hold
+        line.write_bytes(line_pcap(hold_s, seq=40_000, timestamp=20_000_000))
+        line_ms, count = int(hold_s * 1000), 1
+    else:  # one packet every line_every_s, each its own short play
+        line.write_bytes(line_pcap(0.02, seq=40_000, timestamp=20_000_000))
+        line_ms, count = int(line_every_s * 1000), max(1, math.ceil(hold_s / line_every_s))
+    common = {"GREETING_MS": str(GREETING_MS), "LINE_PCAP": str(line), "LINE_MS": str(line_ms),
+              "LINE_COUNT": str(count)}
     written = []
     voice = (TEMPLATES / "ask_by_voice.xml").read_text()
     for q, pcm in zip(QUESTIONS, synthesize([q.text for q in QUESTIONS]), strict=True):
