@@ -18,11 +18,11 @@ def _ip_udp(payload: bytes, src_port: int = 6000, dst_port: int = 6002) -> bytes
     return b"\x00" * 12 + b"\x08\x00" + ip + udp  # Ethernet header, IPv4 ethertype
 
 
-def _pcap(packets: list[bytes], every_s: float = 0.02) -> bytes:
+def _pcap(packets: list[bytes]) -> bytes:
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
     for i, rtp in enumerate(packets):
         frame = _ip_udp(rtp)
-        t = i * every_s
+        t = i * 0.02
         out.append(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(frame), len(frame)) + frame)
     return b"".join(out)
 
@@ -35,22 +35,19 @@ def dtmf_pcap(digit: str, *, timestamp: int, seq: int = 0, payload_type: int = 1
                   for i, (payload, marker) in enumerate(telephone_event_payloads(digit, duration_ms))])
 
 
-def rtp_pcap(pcm16: bytes, *, payload_type: int = 0, seq: int = 0, timestamp: int = 0) -> tuple[bytes, float]:
-    """8 kHz PCM16 → (pcap of 20 ms RTP packets, PCMU 0 or PCMA 8; duration in seconds),
-    numbered from `seq` and `timestamp`."""
+def rtp_pcap(pcm16: bytes, *, payload_type: int = 0) -> tuple[bytes, float]:
+    """8 kHz PCM16 → (pcap of 20 ms RTP packets, PCMU 0 or PCMA 8; duration in seconds)."""
     encode = ulaw_encode if payload_type == 0 else alaw_encode
     payload = encode(pcm16)
     silence = b"\xff" if payload_type == 0 else b"\xd5"
-    packets = [build_rtp(payload_type, (seq + i) & 0xFFFF, (timestamp + i * FRAME) & 0xFFFFFFFF, 0x1234, payload[off:off + FRAME].ljust(FRAME, silence),
+    packets = [build_rtp(payload_type, i & 0xFFFF, i * FRAME, 0x1234, payload[off:off + FRAME].ljust(FRAME, silence),
                          marker=i == 0) for i, off in enumerate(range(0, len(payload), FRAME))]
     return _pcap(packets), len(payload) / 8000
 
 
-def line_pcap(seconds: float, *, every_s: float = 0.02, seq: int = 0, timestamp: int = 0) -> bytes:
-    """What a listening caller's phone sends for `seconds`: a PCMU silence packet every
-    `every_s` (0.02: a phone that always sends; longer: one with silence suppression that
-    only refreshes the line now and then, which costs a load generator far less)."""
-    step = round(every_s * 8000)
-    n = max(1, int(seconds / every_s))
-    return _pcap([build_rtp(0, (seq + i) & 0xFFFF, (timestamp + i * step) & 0xFFFFFFFF, 0x1234, b"\xff" * FRAME,
-                            marker=i == 0) for i in range(n)], every_s)
+def line_pcap(seconds: float, *, seq: int = 0, timestamp: int = 0) -> bytes:
+    """What a listening caller's phone sends: PCMU silence, a packet every 20 ms for
+    `seconds` (at least one packet), numbered from `seq` and `timestamp`."""
+    n = max(1, round(seconds / 0.02))
+    return _pcap([build_rtp(0, (seq + i) & 0xFFFF, (timestamp + i * FRAME) & 0xFFFFFFFF, 0x1234, b"\xff" * FRAME,
+                            marker=i == 0) for i in range(n)])

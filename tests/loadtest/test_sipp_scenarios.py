@@ -29,7 +29,7 @@ def test_rtp_pcap_has_one_packet_per_20_ms():
     assert len(data) == 24 + 50 * per_packet
 
 
-def test_line_pcap_spaces_silence_packets():
+def test_line_pcap_is_numbered_silence():
     def packets(data: bytes) -> list[tuple[float, object]]:
         out, off = [], 24
         while off < len(data):
@@ -40,10 +40,10 @@ def test_line_pcap_spaces_silence_packets():
 
     always = packets(line_pcap(1.0, seq=65535, timestamp=100))
     assert len(always) == 50 and [p.sequence for _, p in always[:2]] == [65535, 0]
-    sparse = packets(line_pcap(60.0, every_s=10.0))
-    assert [t for t, _ in sparse] == [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
-    assert [p.timestamp for _, p in sparse[:2]] == [0, 80_000]
-    assert all(p.payload == b"\xff" * 160 and p.payload_type == 0 for _, p in sparse)
+    assert [p.timestamp for _, p in always[:2]] == [100, 260]
+    assert abs(always[-1][0] - 0.98) < 1e-6
+    assert all(p.payload == b"\xff" * 160 and p.payload_type == 0 for _, p in always)
+    assert len(packets(line_pcap(0.02))) == 1  # the one-packet play of a sparse line
 
 
 def test_dtmf_pcaps_are_distinct_presses():
