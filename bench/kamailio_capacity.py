@@ -73,13 +73,14 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True)
         self.workers = workers  # (pid, http base)
         self.rows: list[dict] = []
+        self.last_text = ["" for _ in workers]  # each worker's latest /metrics (its GC totals)
         self.stop_flag = threading.Event()
 
     def run(self) -> None:
         with httpx.Client(timeout=5.0) as client:
             while not self.stop_flag.wait(1.0):
                 row: dict = {"t": time.monotonic(), "workers": []}
-                for pid, http in self.workers:
+                for i, (pid, http) in enumerate(self.workers):
                     try:
                         text = client.get(f"{http}/metrics").text
                     except httpx.HTTPError:
@@ -89,7 +90,8 @@ class Sampler(threading.Thread):
                     row["workers"].append({"active": m.get("hotline_active_calls", 0.0), "late": lateness_buckets(text),
                                            "missed": m.get("hotline_rtp_missed_ticks_total", 0.0),
                                            "cpu_s": proc.cpu_s if proc else None,
-                                           "rss_mb": proc.rss_bytes / 2**20 if proc else None, "text": text})
+                                           "rss_mb": proc.rss_bytes / 2**20 if proc else None})
+                    self.last_text[i] = text or self.last_text[i]
                 for name in ("kamailio", "sipp"):
                     row[name] = sum(p.cpu_s for p in map(read_proc, pids_named(name)) if p is not None)
                 self.rows.append(row)
@@ -197,7 +199,7 @@ def main() -> int:
         sampler.stop_flag.set()
         sampler.join(5)
         calls = records(http[0], len(warm_total), a.calls)
-        final = [sampler.rows[-1]["workers"][i]["text"] for i in range(a.workers)]
+        final = sampler.last_text
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
