@@ -201,10 +201,16 @@ def test_try_it_and_dashboard(page, server, shots):
     page.wait_for_selector("#kpi-calls")
     assert int(page.inner_text("#kpi-calls b")) >= 1
     assert page.locator("svg.chart").count() >= 2
+    # htmx wires the swapped-in form only when the swap has settled (20 ms later); a change
+    # made before that is not seen, so each step waits for htmx:afterSettle.
+    page.evaluate("() => { window.settled = 0;"
+                  " document.body.addEventListener('htmx:afterSettle', () => { window.settled += 1; }); }")
     page.select_option("#channel", "sip")  # htmx reloads the figures for phone calls only
+    page.wait_for_function("() => window.settled >= 1")
     page.wait_for_url("**channel=sip*")
     expect(page.locator("#kpi-calls b")).to_have_text("0")
     page.select_option("#channel", "")
+    page.wait_for_function("() => window.settled >= 2")
     expect(page.locator("#kpi-calls b")).not_to_have_text("0")
     page.screenshot(path=shots / "07-dashboard.png", full_page=True)
 
