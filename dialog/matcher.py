@@ -130,9 +130,9 @@ BRACKET_FACTOR = 0.97
 _QUALIFIERS = frozenset(("cho", "của", "tại", "ở", "theo", "khi", "thuộc", "do", "trên", "đối", "trong"))
 
 # Finalists within this of the best fit are told apart by the words only some of them
-# know, which scale a finalist's fit by up to CONTRAST.
+# know, which scale a finalist's fit by up to CONTRAST (pairwise, see _contrast).
 CONTRAST_WINDOW = 0.2
-CONTRAST = 0.1
+CONTRAST = 0.15
 MAX_FINALISTS = 8  # the best ones only: the contrast's cost grows with their number
 # A procedure whose name excludes the caller's spoken age ("dưới 14 tuổi" for a
 # grandmother of eighty) fits this much less.
@@ -626,9 +626,11 @@ class Matcher:
 
     def _contrast(self, fits: dict[int, float], q: _Query) -> None:
         """Among finalists that fit about equally (siblings: "cấp", "cấp đổi", "cấp lại"
-        thẻ căn cước), what the caller said that only some of them know decides: each
-        finalist's fit is scaled by the share of those telling words it explains, relative
-        to the finalist that explains most."""
+        thẻ căn cước), what the caller said that only one of two knows decides between
+        them. Pairwise, so that words a third finalist lacks ("nhà ở riêng lẻ") do not
+        count for "cấp giấy phép xây dựng" against "gia hạn giấy phép xây dựng": each
+        finalist's fit is scaled by its worst pair, by the weight of the telling words it
+        explains relative to the weight its rival explains and it does not."""
         if len(fits) < 2:
             return
         best = max(fits.values())
@@ -642,18 +644,25 @@ class Matcher:
             for i, p in enumerate(q.positions)
             if q.weights[i] > 0.0 and p.alts
         ]
-        telling = []
-        for w, readings in said:
-            known = [r for r in finalists if readings & vocabs[r]]
-            if 0 < len(known) < len(finalists):
-                telling.append((w, frozenset(known)))
-        total = sum(w for w, _ in telling)
-        if total <= 0.0:
-            return
-        shares = {r: sum(w for w, known in telling if r in known) / total for r in finalists}
-        top = max(shares.values())
-        for r in finalists:  # the finalist that explains most keeps its fit
-            fits[r] *= 1.0 - CONTRAST + CONTRAST * shares[r] / top
+        knows = {r: [w if readings & vocabs[r] else 0.0 for w, readings in said] for r in finalists}
+        scale = {}
+        for r in finalists:
+            worst = 1.0
+            for rival in finalists:
+                mine = theirs = 0.0
+                for a, b in zip(knows[r], knows[rival], strict=True):
+                    if a and not b:
+                        mine += a
+                    elif b and not a:
+                        theirs += b
+                if theirs > mine:  # the rival tells more of what was said apart
+                    # Less than one ordinary word's weight ("giấy" in "làm giấy khai
+                    # sinh") tells them apart only partly.
+                    lead = (theirs - mine) / max(theirs, self._generic_idf)
+                    worst = min(worst, 1.0 - CONTRAST * lead)
+            scale[r] = worst
+        for r in finalists:
+            fits[r] *= scale[r]
 
 
 def _requests(out: list[_Position], j: int) -> bool:

@@ -673,3 +673,23 @@ def test_an_alias_said_word_for_word_matches_even_if_its_words_are_common() -> N
 )
 def test_a_phone_number_is_never_a_procedure(matcher: Matcher, text: str) -> None:
     assert matcher.match(text).action == "no_match"
+
+
+@pytest.fixture(scope="module")
+def with_seed(catalogue_dir: Path) -> Matcher:
+    return Matcher(build_catalogue(catalogue_dir))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # The seed's "cấp" record knows "nhà ở riêng lẻ" (a keyword), the national records
+        # for special-grade works do not: that must not count for "cấp" against the
+        # "gia hạn" sibling the caller named, which knows it as well.
+        ("gia han giay phep xay dung nha o rieng le", "1.013227"),
+        ("gia hạn giấy phép xây dựng nhà ở riêng lẻ", "1.013227"),
+    ],
+)
+def test_siblings_are_told_apart_pairwise(with_seed: Matcher, text: str, code: str) -> None:
+    result = with_seed.match(text)
+    assert _top(result) == code, result
