@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 from dialog.manager import DialogManager, MenuGroup, default_menu
 from dialog.matcher import Matcher
@@ -18,7 +20,7 @@ class Snapshot:
     catalogue: dict[str, ProcedureRecord]
     matcher: Matcher
     menu: list[MenuGroup]  # computed once per catalogue version: ~35 ms on the full catalogue
-    vocabulary: tuple[str, ...]  # short phrases callers use (curated aliases), to bias the recogniser
+    vocabulary: tuple[str, ...]  # short phrases callers use, to bias the recogniser (see load_phrases)
     fingerprint: tuple
     built_s: float
 
@@ -33,8 +35,10 @@ class Brain:
     The fingerprint is polled at most every `check_every` seconds so the hot path stays cheap."""
 
     def __init__(self, store: ProcedureStore, *, check_every: float = 2.0,
-                 on_snapshot: Callable[[Snapshot], None] | None = None) -> None:
+                 on_snapshot: Callable[[Snapshot], None] | None = None,
+                 phrases: tuple[str, ...] | None = None) -> None:
         self._store = store
+        self._phrases = load_phrases() if phrases is None else phrases
         self._on_snapshot = on_snapshot
         self._check_every = check_every
         self._lock = threading.Lock()
@@ -64,11 +68,16 @@ class Brain:
         records = self._store.all_records(status="published")
         catalogue = {r.code: r for r in records}
         matcher = Matcher(records)
-        return Snapshot(catalogue, matcher, default_menu(catalogue), vocabulary(records), fp,
+        return Snapshot(catalogue, matcher, default_menu(catalogue), self._phrases, fp,
                         time.perf_counter() - started)
 
 
-def vocabulary(records: list[ProcedureRecord], limit: int = 80) -> tuple[str, ...]:
-    """The first (most typical) alias of each curated procedure, shortest first."""
-    phrases = {r.aliases[0] for r in records if r.aliases}
-    return tuple(sorted(phrases, key=lambda p: (len(p), p))[:limit])
+def load_phrases(path: str | Path | None = None) -> tuple[str, ...]:
+    """The recogniser's bias phrases: ``path`` or the bundled ``asr_phrases.txt``, one per
+    line, ``#`` comments and blank lines skipped, duplicates dropped, order kept."""
+    if path:
+        text = Path(path).read_text(encoding="utf-8")
+    else:
+        text = resources.files(__package__).joinpath("asr_phrases.txt").read_text(encoding="utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(line for line in lines if line))

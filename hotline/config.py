@@ -46,6 +46,7 @@ class Settings:
     prerender: str = "summaries"  # answer audio rendered ahead: none | fixed | summaries | all
     asr_engine: str = "whisper"  # whisper | vosk
     asr_model_path: str = ""  # empty = the bundled default of the engine
+    asr_phrases: str = ""  # file of phrases to bias the recogniser; empty = the bundled hotline/asr_phrases.txt
     tts_engine: str = "espeak"  # espeak | coqui
     tts_voice: str = "vi"
     tts_model_path: str = ""

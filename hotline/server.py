@@ -16,7 +16,7 @@ import uvicorn
 import uvloop
 
 from .api.app import create_app
-from .brain import Brain
+from .brain import Brain, load_phrases
 from .callevents import CallEventBus
 from .callrecords import BackgroundCallRecords
 from .config import Settings
@@ -58,7 +58,8 @@ def build(settings: Settings) -> Hotline:
     slow_cache = open_answer_cache(settings, synth, slower(voice))
     services.extras["audio_cache"] = cache
     prerenderer = Prerenderer(cache, scope=settings.prerender)
-    brain = Brain(services.store, on_snapshot=lambda snap: prerenderer.update(snap.catalogue))
+    brain = Brain(services.store, on_snapshot=lambda snap: prerenderer.update(snap.catalogue),
+                  phrases=load_phrases(settings.asr_phrases))
     services.extras["brain"] = brain
     records = BackgroundCallRecords(services.calls)
     engine = create_engine(settings.asr_engine, settings.asr_model_path or None)
