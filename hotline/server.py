@@ -59,7 +59,7 @@ def build(settings: Settings) -> Hotline:
     services.extras["audio_cache"] = cache
     prerenderer = Prerenderer(cache, scope=settings.prerender)
     brain = Brain(services.store, on_snapshot=lambda snap: prerenderer.update(snap.catalogue),
-                  phrases=load_phrases(settings.asr_phrases))
+                  phrases=bias_phrases(settings))
     services.extras["brain"] = brain
     records = BackgroundCallRecords(services.calls)
     engine = create_engine(settings.asr_engine, settings.asr_model_path or None)
@@ -113,6 +113,15 @@ async def _freeze_when_started(http: uvicorn.Server, task: asyncio.Task, limit_s
         await asyncio.sleep(0.05)
     gc.collect()
     gc.freeze()
+
+
+def bias_phrases(settings: Settings) -> tuple[str, ...]:
+    """The recogniser's bias phrases; an unreadable HOTLINE_ASR_PHRASES stops start-up with
+    a one-line message rather than a traceback."""
+    try:
+        return load_phrases(settings.asr_phrases)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"hotline: HOTLINE_ASR_PHRASES: cannot read {settings.asr_phrases}: {exc}") from exc
 
 
 def serve(settings: Settings) -> int:

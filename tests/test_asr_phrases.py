@@ -8,6 +8,7 @@ import pytest
 
 from hotline.brain import Brain, load_phrases
 from hotline.config import Settings
+from hotline.server import bias_phrases
 from hotline.services import build_services
 
 
@@ -25,9 +26,15 @@ def test_a_file_of_ones_own(tmp_path: Path):
     assert Settings.from_env({"HOTLINE_ASR_PHRASES": str(path)}).asr_phrases == str(path)
 
 
-def test_missing_file_is_a_clear_error(tmp_path: Path):
+def test_unreadable_file_is_a_clear_error(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
         load_phrases(tmp_path / "nowhere.txt")
+    with pytest.raises(SystemExit, match="HOTLINE_ASR_PHRASES: cannot read .*nowhere.txt"):
+        bias_phrases(Settings(data_dir=tmp_path, asr_phrases=str(tmp_path / "nowhere.txt")))
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("làm sổ đỏ\n".encode("cp1258", errors="replace") + b"\xff\xfe")
+    with pytest.raises(SystemExit, match="HOTLINE_ASR_PHRASES"):
+        bias_phrases(Settings(data_dir=tmp_path, asr_phrases=str(latin1)))
 
 
 def test_curating_an_alias_leaves_the_phrases_alone(tmp_path: Path):
