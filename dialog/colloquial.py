@@ -193,6 +193,26 @@ _BARE_LOSING = frozenset(("bi", "lam", "danh", "lo", "de"))
 _BARE_CLAUSE_END = frozenset(strip_diacritics(w) for w in _CLAUSE_END)
 
 
+# "Đất ở" is residential land ("chuyển đất lúa sang đất ở", names: "đất ở tại nông thôn"),
+# unless a place follows, when "ở" is "in" ("đất ở quận bảy giá bao nhiêu").
+_PLACES = frozenset(normalize(
+    "quận huyện xã phường tỉnh thành thị trấn ấp thôn xóm làng bản khu vùng miền quê đâu đây đó "
+    "kia gần bên trên dưới trong ngoài chỗ cạnh mặt sài hà"
+).split())
+_BARE_PLACES = frozenset(strip_diacritics(w) for w in _PLACES)
+
+
+def _residential(words: list[str], bare: list[str], i: int) -> bool:
+    if i + 1 >= len(words) or (bare[i], bare[i + 1]) != ("dat", "o"):
+        return False
+    if words[i] not in ("đất", "dat") or words[i + 1] not in ("ở", "o"):
+        return False
+    if i + 2 >= len(words):
+        return True
+    after = words[i + 2]
+    return after not in (_BARE_PLACES if after.isascii() else _PLACES)
+
+
 def apply_synonyms(words: list[str]) -> list[str]:
     """Replace colloquial phrases (longest first, also when written without
     diacritics) by their official wording."""
@@ -213,6 +233,10 @@ def apply_synonyms(words: list[str]) -> list[str]:
                 i += n
                 break
         else:
+            if _residential(words, bare, i):
+                out.extend(("đất", "thổ", "cư"))
+                i += 2
+                continue
             out.append("chết" if _died(words, bare, i) else words[i])
             i += 1
     return out

@@ -241,6 +241,21 @@ def test_general_colloquial_words_need_no_alias() -> None:
     assert "quân sự" in " ".join(apply_synonyms(normalize("hồi ở bộ đội được cấp bằng lái").split()))
 
 
+@pytest.mark.parametrize(
+    ("said", "residential"),
+    [
+        ("chuyển đất trồng lúa sang đất ở mất bao nhiêu tiền", True),
+        ("chuyen dat ruong len dat o", True),
+        ("đất ở tại nông thôn", True),  # as names say it
+        ("đất ở quận bảy giá bao nhiêu", False),  # land in district 7
+        ("dat o que tui", False),
+        ("miếng đất ở mặt tiền đường", False),  # on the street front; "mặt" is not "mất"
+    ],
+)
+def test_dat_o_is_residential_land_unless_a_place_follows(said: str, residential: bool) -> None:
+    assert ("thổ cư" in " ".join(apply_synonyms(normalize(said).split()))) is residential
+
+
 def test_among_restricts_to_the_offered_codes(matcher: Matcher) -> None:
     offered = [KHAI_SINH, KHAI_SINH_NN]
     assert _top(matcher.match("có yếu tố nước ngoài", among=offered)) == KHAI_SINH_NN
