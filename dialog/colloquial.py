@@ -202,10 +202,8 @@ _PLACES = frozenset(normalize(
 _BARE_PLACES = frozenset(strip_diacritics(w) for w in _PLACES)
 
 
-def _residential(words: list[str], bare: list[str], i: int) -> bool:
-    if i + 1 >= len(words) or (bare[i], bare[i + 1]) != ("dat", "o"):
-        return False
-    if words[i] not in ("đất", "dat") or words[i + 1] not in ("ở", "o"):
+def _residential(words: list[str], i: int) -> bool:
+    if i + 1 >= len(words) or words[i] not in ("đất", "dat") or words[i + 1] not in ("ở", "o"):
         return False
     if i + 2 >= len(words):
         return True
@@ -233,7 +231,7 @@ def apply_synonyms(words: list[str]) -> list[str]:
                 i += n
                 break
         else:
-            if _residential(words, bare, i):
+            if _residential(words, i):
                 out.extend(("đất", "thổ", "cư"))
                 i += 2
                 continue

@@ -644,8 +644,8 @@ class Matcher:
             for i, p in enumerate(q.positions)
             if q.weights[i] > 0.0 and p.alts
         ]
+        # Known weights are fixed before any fit is scaled, so each finalist is scaled in turn.
         knows = {r: [w if readings & vocabs[r] else 0.0 for w, readings in said] for r in finalists}
-        scale = {}
         for r in finalists:
             worst = 1.0
             for rival in finalists:
@@ -660,9 +660,7 @@ class Matcher:
                     # sinh") tells them apart only partly.
                     lead = (theirs - mine) / max(theirs, self._generic_idf)
                     worst = min(worst, 1.0 - CONTRAST * lead)
-            scale[r] = worst
-        for r in finalists:
-            fits[r] *= scale[r]
+            fits[r] *= worst
 
 
 def _requests(out: list[_Position], j: int) -> bool:
