@@ -19,7 +19,7 @@ import pytest
 
 from hotline.caller import CallResult, place_call
 from tests.conftest import _missing, _new_postgres_db
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.conftest import Server, start_server, stop_server, wait_for_ended_calls
 
 PING_S = 2.0  # the shipped config's health-check interval
 ROUTED = re.compile(r"INVITE (\S+) (?:to|fails over to) sip:127\.0\.0\.1:(\d+)")
@@ -131,13 +131,7 @@ def test_sipp_load_scenario_through_kamailio(workers, tmp_path):
     run = subprocess.run(command(keypad, f"127.0.0.1:{workers.sip_port}", calls=4, rate=4, limit=10),
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout[-2000:]
-    deadline = time.monotonic() + 30
-    while True:
-        items = [c for c in workers.api("/api/v1/calls?channel=sip&limit=200").json()["items"]
-                 if c["id"] not in before]
-        if (len(items) == 4 and all(c["ended_at"] for c in items)) or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    items = wait_for_ended_calls(workers, 4, besides=before)
     assert len(items) == 4, items
     expected = keypad.stem.split("_")[2]
     assert all(expected in c["procedures"] and c["hangup_cause"] == "remote_bye" for c in items), items

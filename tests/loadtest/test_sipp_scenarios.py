@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
-import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -16,7 +15,7 @@ from hotline.loadtest.pcap import dtmf_pcap, line_pcap, rtp_pcap
 from hotline.loadtest.sipp import command, prepare
 from sip_gateway.dtmf import Rfc4733Receiver
 from sip_gateway.rtp import parse_rtp
-from tests.e2e.conftest import start_server, stop_server
+from tests.e2e.conftest import start_server, stop_server, wait_for_ended_calls
 
 needs_sipp = pytest.mark.skipif(shutil.which("sipp") is None, reason="sipp (Debian sip-tester) is not installed")
 
@@ -29,15 +28,17 @@ def test_rtp_pcap_has_one_packet_per_20_ms():
     assert len(data) == 24 + 50 * per_packet
 
 
-def test_line_pcap_is_numbered_silence():
-    def packets(data: bytes) -> list[tuple[float, object]]:
-        out, off = [], 24
-        while off < len(data):
-            sec, usec, length = struct.unpack_from("<III", data, off)
-            out.append((sec + usec / 1e6, parse_rtp(data[off + 16 + 14 + 20 + 8: off + 16 + length])))
-            off += 16 + length
-        return out
+def packets(data: bytes) -> list[tuple[float, object]]:
+    """(capture time, RTP packet) of each record of one of our pcaps (Ethernet/IPv4/UDP)."""
+    out, off = [], 24
+    while off < len(data):
+        sec, usec, length = struct.unpack_from("<III", data, off)
+        out.append((sec + usec / 1e6, parse_rtp(data[off + 16 + 14 + 20 + 8: off + 16 + length])))
+        off += 16 + length
+    return out
 
+
+def test_line_pcap_is_numbered_silence():
     always = packets(line_pcap(1.0, seq=65535, timestamp=100))
     assert len(always) == 50 and [p.sequence for _, p in always[:2]] == [65535, 0]
     assert [p.timestamp for _, p in always[:2]] == [100, 260]
@@ -50,13 +51,8 @@ def test_dtmf_pcaps_are_distinct_presses():
     receiver = Rfc4733Receiver()
     digits = []
     for ts, digit in ((1000, "9"), (9000, "2"), (17000, "1")):
-        data = dtmf_pcap(digit, timestamp=ts)
-        off = 24
-        while off < len(data):
-            length = struct.unpack_from("<I", data, off + 8)[0]
-            rtp = data[off + 16 + 14 + 20 + 8: off + 16 + length]
-            digits += [e.digit for e in receiver.feed(parse_rtp(rtp))]
-            off += 16 + length
+        for _, rtp in packets(dtmf_pcap(digit, timestamp=ts)):
+            digits += [e.digit for e in receiver.feed(rtp)]
     assert digits == ["9", "2", "1"]
 
 
@@ -81,12 +77,7 @@ def test_sipp_keypad_and_voice_callers(tmp_path):
             out, _ = p.communicate(timeout=120)
             assert p.returncode == 0, out[-2000:]
         expected = keypad.stem.split("_")[2]
-        deadline = time.monotonic() + 30
-        while True:
-            items = server.api("/api/v1/calls?channel=sip&limit=50").json()["items"]
-            if (len(items) == 4 and all(c["ended_at"] for c in items)) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        items = wait_for_ended_calls(server, 4)
         assert len(items) == 4
         records = [server.call_record(c["id"]) for c in items]
         keyed = [r for r in records if any(t["digits"] == "9" for t in r["turns"])]
