@@ -76,6 +76,16 @@ _SYNONYMS: dict[str, str] = {
     "không thấy": "mất",
     # Dropped it somewhere: lost ("làm rơi thẻ căn cước ở chợ"); see _MARKED_ONLY.
     "rơi": "mất",
+    # Grandparents and grandchildren are persons: "ngoại" there is not "ngoài" (nước
+    # ngoài), "nội" not "nội dung".
+    "ông ngoại": "ông",
+    "bà ngoại": "bà",
+    "ông nội": "ông",
+    "bà nội": "bà",
+    "ông bà ngoại": "ông bà",
+    "ông bà nội": "ông bà",
+    "cháu ngoại": "cháu",
+    "cháu nội": "cháu",
     # A birth parent, as names say it ("nhận cha, mẹ, con").
     "bố đẻ": "cha",
     "bố ruột": "cha",
