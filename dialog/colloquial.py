@@ -23,6 +23,8 @@ _SYNONYMS: dict[str, str] = {
     "bằng xe": "giấy phép lái xe",
     "sổ đỏ": "giấy chứng nhận quyền sử dụng đất",
     "sổ hồng": "giấy chứng nhận quyền sử dụng đất quyền sở hữu nhà ở",
+    "giấy đỏ": "giấy chứng nhận quyền sử dụng đất",
+    "giấy chủ quyền": "giấy chứng nhận quyền sử dụng đất",
     "nhập hộ khẩu": "đăng ký thường trú",
     "đăng ký hộ khẩu": "đăng ký thường trú",
     "cắt hộ khẩu": "xóa đăng ký thường trú",
@@ -48,6 +50,8 @@ _SYNONYMS: dict[str, str] = {
     "cà vẹt": "chứng nhận đăng ký xe",
     "cà vẹt xe": "chứng nhận đăng ký xe",
     "cất nhà": "xây nhà",
+    "lề đường": "vỉa hè",
+    "một cục": "một lần",  # paid out at once ("lãnh bảo hiểm một cục")
     "lãnh lương": "lĩnh lương",
     "lãnh tiền": "lĩnh tiền",
     "lãnh thay": "lĩnh thay",
@@ -163,7 +167,7 @@ _COUNTRIES = (
     "đức",
 )
 for _c in _COUNTRIES:
-    for _before in ("người", "bên", "ở", "chồng", "vợ"):
+    for _before in ("người", "bên", "ở", "chồng", "vợ", "của"):
         _SYNONYMS.setdefault(f"{_before} {_c}", f"{_before} nước ngoài")
 _SYNONYMS["việt kiều"] = "người việt nam định cư ở nước ngoài"
 
