@@ -109,14 +109,14 @@ _FUNCTION_TEXT = (
 )
 # Words a caller says around the procedure: fillers, greetings, pronouns, question
 # words. They weigh nothing in what the caller said, but still match inside a
-# procedure's name ("nhận con nuôi", "bản sao"), where they are real words. "hết" is
-# mostly an intensifier in speech ("không có gì hết", "mờ hết chữ"); "hết hạn" still
-# tells by "hạn".
+# procedure's name ("nhận con nuôi", "bản sao"), where they are real words. In speech
+# "hết" is mostly an intensifier ("không có gì hết", "mờ hết chữ"; "hết hạn" still
+# tells by "hạn") and "xong" says when ("cưới vợ xong").
 _FILLER_TEXT = (
     "ờ ơ ừ ừm ưm à á ạ dạ vâng alo lô a ô ơi ê nè nha nhé nhỉ hả hở ha hen đấy chào cảm cám ơn "
     "chị anh em cô chú bác ông bà tôi tao mình bạn tớ cháu con mẹ ba bố chồng vợ nó ổng bả "
     "hỏi xin muốn cần biết làm sao thế nào như không vậy đi rồi giùm giúp dùm giờ bây hiện nay "
-    "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn hết nghe coi xem "
+    "kia đâu nói thăm thưa ai mấy bao nhiêu gì nào phải hay cũng nữa luôn hết xong nghe coi xem "
     "ra vô lên xuống tới đến hông hem hổng nhờ đây kìa ấy chứ nhưng nếu cái mới"
 )
 # Not here although they are function words in speech: "lại", "trong", "ngoài", which
