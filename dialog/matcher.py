@@ -43,7 +43,7 @@ Scoring (all over syllable keys, see ``dialog.index``):
   thẻ căn cước; an alias of one against the long official name of its sibling) are
   told apart by the words only some of them know: each one's fit is scaled by up to
   CONTRAST by its share of those words, relative to the one that explains most.
-* In a long story, what follows the caller's last "muốn", "xin", "cần" (or "làm hồ
+* In a long story, what follows the caller's last "muốn", "xin", "cần", "giờ" (or "làm hồ
   sơ", "làm thủ tục") weighs FOCUS times as much: that is the request, the rest is
   how they got there.
 * A spoken age ("má tui sáu chục tuổi") is checked against the age limits names state
@@ -143,7 +143,8 @@ NUMBER_MISMATCH = 0.7
 # "muốn", "xin" or "cần" is the request ("... giờ tui là cậu muốn làm người giám hộ"):
 # those words weigh FOCUS times as much.
 FOCUS = 1.5
-_REQUEST = frozenset(("muốn", "xin", "cần", "muon", "can"))  # "can cuoc" is căn cước, though
+# "giờ" (now) ends the story: "sổ bị cháy giờ làm lại". Unmarked "can cuoc" is căn cước.
+_REQUEST = frozenset(("muốn", "xin", "cần", "giờ", "muon", "can", "gio"))
 # "một" is an article, except as the number after a counter ("mức một", "số một").
 _ONE = frozenset(("một", "mot"))
 _COUNTERS = frozenset(("mức", "độ", "số", "hạng", "loại", "nhóm", "phiếu", "muc", "do", "so", "hang", "loai", "nhom"))
@@ -393,7 +394,7 @@ class Matcher:
             else:
                 weight = index.unknown_idf
             out.append(_Position(alts, weight, k))
-        # The request in a long story follows the last "muốn", "xin", "cần" (see FOCUS).
+        # The request in a long story follows the last "muốn", "xin", "cần", "giờ" (see FOCUS).
         last = max((j for j, p in enumerate(out) if _requests(out, j)), default=-1)
         if last >= 0 and sum(1 for p in out if p.weight > 0) > CONTEXT_WORDS:
             out = [_Position(p.alts, p.weight * FOCUS, p.word) if j > last else p for j, p in enumerate(out)]
@@ -664,7 +665,7 @@ class Matcher:
 
 
 def _requests(out: list[_Position], j: int) -> bool:
-    """Whether the caller's request starts after position ``j``: "muốn", "xin", "cần",
+    """Whether the caller's request starts after position ``j``: "muốn", "xin", "cần", "giờ",
     or "làm hồ sơ", "làm thủ tục" ("... mới mất thì nhà em làm hồ sơ tử tuất")."""
     word = out[j].word
     if word in _REQUEST:
