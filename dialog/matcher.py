@@ -51,7 +51,8 @@ Scoring (all over syllable keys, see ``dialog.index``):
   numbers a record gives that counter (``dialog.numbered``): a record that excludes
   it fits AGE_MISMATCH / NUMBER_MISMATCH as much.
 * A remark that exclaims and asks nothing ("đi đám cưới vui quá trời") fits STATEMENT
-  as much; a request for a phone number is never a procedure.
+  as much, and so does shopping for a seller or a price ("trung tâm nào rẻ", "lãi
+  suất thấp": SHOPPING); a request for a phone number is never a procedure.
 * Candidates come from a shortlist: postings of every reading, one numpy
   bincount per utterance, then the exact fit on the best SHORTLIST texts.
 * Records that say the same thing (one name at cấp xã, tỉnh and trung ương) are
@@ -61,7 +62,7 @@ Scoring (all over syllable keys, see ``dialog.index``):
 The score is the fit, 0..1. Measured on the labelled caller phrasings
 (``python -m dialog.evaluation``, national catalogue + seed), the share of
 utterances whose best candidate is right, by best score (1,188 lines): >= 0.85:
-99 %; 0.70-0.85: 91 %; 0.55-0.70: 72 %; 0.45-0.55: about 1 in 4; below 0.45: none
+99 %; 0.70-0.85: 93 %; 0.55-0.70: 84 %; 0.45-0.55: about 1 in 4; below 0.45: none
 (mostly out of scope). Hence the decisions (constants below):
 
 * ``no_match``: best score < NO_MATCH_BELOW;
@@ -159,6 +160,14 @@ _ASKING = frozenset(normalize(
     "đăng ký cấp thủ tục hồ sơ"
 ).split())
 _BARE_ASKING = frozenset(strip_diacritics(w) for w in _ASKING)
+# Shopping for a seller, a lender or a price ("mua ... ở đâu rẻ", "ngân hàng nào lãi
+# suất thấp", "công ty nào tốt") is not a procedure: its fits count SHOPPING as much.
+SHOPPING = 0.85
+_SHOPPING = tuple(
+    tuple(normalize(p).split())
+    for p in ("rẻ", "giá rẻ", "uy tín", "lãi suất", "lãi thấp", "trả góp", "tốt nhất", "nào tốt", "cho đẹp", "nào đẹp")
+)
+_BARE_SHOPPING = tuple(tuple(strip_diacritics(w) for w in p) for p in _SHOPPING if len(p) > 1)
 # Tie-breaks between records that fit equally well (never enough to beat a better fit).
 CURATED_BONUS = 0.02
 LEVEL_BONUS = {"xã": 0.010, "huyện": 0.006, "tỉnh": 0.005}
@@ -610,6 +619,9 @@ class Matcher:
             if _statement(said):
                 for r in fits:
                     fits[r] *= STATEMENT
+            if _shopping(said):
+                for r in fits:
+                    fits[r] *= SHOPPING
         scored = [(fit + self._rank_bonus[r], fit, r) for r, fit in fits.items()]
         scored.sort(key=lambda x: (-x[0], self._records[x[2]].code))
         candidates: list[Candidate] = []
@@ -698,6 +710,18 @@ def _statement(said: list[str]) -> bool:
     if not any(w in _EXCLAIMING or (w.isascii() and w in _BARE_EXCLAIMING) for w in said):
         return False
     return not any(w in _ASKING or (w.isascii() and w in _BARE_ASKING) for w in said)
+
+
+def _shopping(said: list[str]) -> bool:
+    """Whether the caller shops for a seller, lender or price rather than a procedure
+    ("mua bảo hiểm xe máy ở đâu rẻ", "trung tâm nào rẻ mà dễ đậu")."""
+    unmarked = all(w.isascii() for w in said)
+    for phrases in (_BARE_SHOPPING, _SHOPPING) if unmarked else (_SHOPPING,):
+        for p in phrases:
+            n = len(p)
+            if any(tuple(said[i : i + n]) == p for i in range(len(said) - n + 1)):
+                return True
+    return False
 
 
 def decide(candidates: list[Candidate]) -> Action:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import dialog.matcher as matcher_module
-from dialog.colloquial import apply_synonyms
+from dialog.colloquial import STOPWORDS, apply_synonyms
 from dialog.evaluation import DEFAULT_CASES, Case, build_catalogue, evaluate, load_cases, select
 from dialog.matcher import (
     ANSWER_AT,
@@ -708,3 +708,60 @@ def with_seed(catalogue_dir: Path) -> Matcher:
 def test_siblings_are_told_apart_pairwise(with_seed: Matcher, text: str, code: str) -> None:
     result = with_seed.match(text)
     assert _top(result) == code, result
+
+
+def test_shopping_for_a_seller_or_a_price_is_not_a_procedure(matcher: Matcher) -> None:
+    # Shares "giấy phép lái xe" with a procedure, but asks which school is cheapest.
+    shopping = matcher.match("học bằng lái xe ở trung tâm nào rẻ mà dễ đậu")
+    asked = matcher.match("học bằng lái xe thì làm hồ sơ ở đâu")
+    assert shopping.candidates and asked.candidates
+    assert shopping.candidates[0].score < asked.candidates[0].score
+    assert matcher_module._shopping(normalize("mua bảo hiểm xe máy ở đâu giá rẻ").split())
+    assert matcher_module._shopping(normalize("ngan hang nao lai suat thap").split())  # typed without marks
+    assert not matcher_module._shopping(normalize("làm hộ chiếu hết bao nhiêu tiền").split())  # a fee
+
+
+def test_grandparents_are_persons_not_foreign(matcher: Matcher) -> None:
+    # "ngoại" in "bà ngoại" is a grandmother, not "ngoài" (nước ngoài); "tứ" a misheard "tử".
+    assert apply_synonyms(normalize("khai tử cho bà ngoại").split()) == ["khai", "tử", "cho", "bà"]
+    assert apply_synonyms(normalize("ong noi toi").split()) == ["ông", "toi"]  # typed without marks
+    assert _top(matcher.match("khai tứ cho bà ngoại")) == KHAI_TU
+
+
+def test_intensifier_het_and_southern_pronouns_weigh_nothing() -> None:
+    for word in ("hết", "nó", "ổng", "bả", "xong"):
+        assert word in STOPWORDS
+    # "hết hạn" still tells "đổi" apart by "hạn"
+    records = [
+        ProcedureRecord(code="3.000346", name="Cấp giấy phép lái xe"),
+        ProcedureRecord(code="3.000347", name="Đổi giấy phép lái xe", aliases=["bằng lái hết hạn"]),
+    ]
+    assert _top(Matcher(records).match("bằng lái của tui hết hạn rồi")) == "3.000347"
+
+
+@pytest.mark.parametrize(
+    ("said", "official"),
+    [
+        ("xin cấp giấy đỏ", "giấy chứng nhận quyền sử dụng đất"),
+        ("làm giấy chủ quyền", "giấy chứng nhận quyền sử dụng đất"),
+        ("để vật liệu trên lề đường", "vỉa hè"),
+        ("lãnh bảo hiểm xã hội một cục", "một lần"),
+        ("đổi bằng lái của úc", "của nước ngoài"),
+    ],
+)
+def test_colloquial_names_read_as_the_official_wording(said: str, official: str) -> None:
+    assert official in " ".join(apply_synonyms(normalize(said).split()))
+
+
+def test_giờ_ends_the_story_before_the_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    words = normalize("ông cố mất từ hồi chiến tranh có làm khai tử rồi mà sổ bị cháy giờ làm lại").split()
+    m = Matcher(_records())
+
+    def weights() -> dict[str, float]:
+        return {p.word: p.weight for p in m._query(apply_synonyms(words), unmarked=False).positions}
+
+    focus, focused = matcher_module.FOCUS, weights()
+    monkeypatch.setattr(matcher_module, "FOCUS", 1.0)
+    plain = weights()
+    assert focused["lại"] == pytest.approx(plain["lại"] * focus)  # after "giờ": the request
+    assert focused["cháy"] == pytest.approx(plain["cháy"])  # before it: the story
