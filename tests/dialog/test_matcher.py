@@ -406,13 +406,16 @@ def test_full_catalogue_evaluation_floor(full: Matcher) -> None:
     matcher = full
     report = evaluate(matcher, load_cases(DEFAULT_CASES))
     assert report.in_scope > 300 and report.out_of_scope > 50
-    # measured on 1,188 lines (three batches, the third written blind): 96.2 % / 99.0 % /
+    # measured on 1,188 lines (three batches, the third written blind): 96.3 % / 99.1 % /
     # 93.3 % over both halves; test half 95.1 % top-1, 94.2 % rejected
     assert report.top1_accuracy >= 0.95, report.format()
     assert report.top3_recall >= 0.98, report.format()
     assert report.rejection_rate >= 0.92, report.format()
     test = evaluate(matcher, select(load_cases(DEFAULT_CASES), "test"))
     assert test.top1_accuracy >= 0.94 and test.rejection_rate >= 0.93, test.format()
+    # The held-out batch, never tuned on: 86.9 % top-1, 80.6 % rejected when first measured.
+    holdout = evaluate(matcher, load_cases(DEFAULT_CASES.with_name("holdout.jsonl")))
+    assert holdout.top1_accuracy >= 0.85 and holdout.rejection_rate >= 0.75, holdout.format()
 
 
 @pytest.mark.parametrize("text", ["!!!", "😀😀", "123 456", "a", "đ", "\u0301\u0300", "ΑΒΓ ñ ü"])
