@@ -125,7 +125,7 @@ class Gateway:
                 # port cannot tell apart (NAT without a=ssrc), whose audio is dropped.
                 st = self.mux.stats
                 for kind, value in (("in", st.packets_in), ("out", st.packets_out), ("unknown", st.unknown),
-                                    ("ambiguous", st.ambiguous), ("latched", st.latched),
+                                    ("ambiguous", st.ambiguous), ("after_end", st.after_end), ("latched", st.latched),
                                     ("send_errors", st.send_errors), ("truncated", st.truncated)):
                     self.metrics.rtp_mux.labels(kind).set(value)
 

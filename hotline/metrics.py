@@ -84,7 +84,7 @@ class Metrics:
             "hotline_rtp_send_lateness_p99_ms", "Pacer send-timing lateness, 99th percentile over the last 2 s",
             registry=r)
         self.rtp_mux = Gauge(
-            "hotline_rtp_mux_datagrams", "Shared RTP socket totals: in, out, and dropped as unknown or ambiguous",
+            "hotline_rtp_mux_datagrams", "Shared RTP socket totals: in, out, and dropped as unknown, ambiguous or after the call ended",
             ["kind"], registry=r)
         self.gc_pause = Histogram(
             "hotline_gc_pause_seconds", "Garbage-collector pauses of the serving process, by generation",

@@ -20,6 +20,9 @@ Demultiplexing, in order:
    SDP or by the SIP signalling's source. Per-call sockets latch on any first packet,
    since the port itself names the call; a shared port cannot, so anything else is
    dropped and counted (``unknown``, ``ambiguous``) rather than guessed.
+Packets of a call that ended in the last ``ENDED_GRACE_S`` (sent before its BYE, still
+in flight) are dropped and counted apart (``after_end``): they are not a caller the
+port cannot tell apart.
 A new call that could not be told apart at all (the same offered address as a call
 already here, and no ``a=ssrc``: sipp plays every call's pcap from one port with one
 SSRC) is refused by ``can_carry``, and the gateway gives it a port of its own.
@@ -31,6 +34,7 @@ the group's end, which also stamps their send lateness at the flush.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import socket
@@ -59,6 +63,7 @@ RCVBUF = 16 * 1024 * 1024
 SNDBUF = 4 * 1024 * 1024
 _FORCE = {socket.SO_RCVBUF: 33, socket.SO_SNDBUF: 32}  # SO_RCVBUFFORCE, SO_SNDBUFFORCE (Linux)
 IP_LATCH_LIMIT = 32  # above this many calls from one IP, rule 3 by IP is not tried (cost, ambiguity)
+ENDED_GRACE_S = 2.0  # how long a call's source and SSRCs are remembered after it ended
 
 
 @dataclass(slots=True)
@@ -69,6 +74,7 @@ class MuxStats:
     batches_out: int = 0  # flushes (one sendmmsg each, for up to 1024 packets)
     unknown: int = 0  # from a source no call expects and none could latch: dropped
     ambiguous: int = 0  # from a shared source with an SSRC no call claims: dropped
+    after_end: int = 0  # from a call that ended in the last ENDED_GRACE_S (in flight at its BYE): dropped
     latched: int = 0  # sources learned from packets (NAT) rather than from SDP
     send_errors: int = 0
     errors: int = 0  # a session's packet handling raised (the rest of the batch goes on)
@@ -115,6 +121,9 @@ class RtpMux:
         self._owners: list[MediaSession] = []  # who queued each datagram of the batch
         self._routes: dict[MediaSession, _Route] = {}
         self._t = _Tables()
+        # Sources and SSRCs of calls that just ended -> until when, and in order of expiry.
+        self._ended: dict = {}
+        self._ended_order: collections.deque = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ports: PortAllocator | None = None
         self._closed = False
@@ -190,6 +199,13 @@ class RtpMux:
         route = self._routes.pop(session, None)
         if route is None:
             return
+        now = time.monotonic()
+        self._forget_ended(now)
+        until = now + ENDED_GRACE_S
+        for key in (route.source, *route.ssrcs, route.bound):
+            if key is not None:
+                self._ended[key] = until
+                self._ended_order.append((until, key))
         self._set_source(route, None)
         self._set_ssrcs(route, ())
         self._set_ips(route, ())
@@ -319,7 +335,10 @@ class RtpMux:
             route.bound = ssrc
             t.by_ssrc[ssrc] = route
             return route.session
-        self.stats.ambiguous += 1
+        if ssrc is not None and self._just_ended(ssrc):
+            self.stats.after_end += 1
+        else:
+            self.stats.ambiguous += 1
         return None
 
     def _unknown(self, data: bytes, address: tuple) -> MediaSession | None:
@@ -334,12 +353,30 @@ class RtpMux:
                 if len(ready) == 1:
                     route = ready[0]
         if route is None:
-            self.stats.unknown += 1
+            if self._just_ended(address) or (ssrc is not None and self._just_ended(ssrc)):
+                self.stats.after_end += 1
+            else:
+                self.stats.unknown += 1
             return None
         self._set_source(route, address)
         route.latched = True
         self.stats.latched += 1
         return route.session
+
+    def _just_ended(self, key: object) -> bool:
+        """Whether ``key`` (a source address or an SSRC) was a call's that ended lately."""
+        if not self._ended:
+            return False
+        now = time.monotonic()
+        self._forget_ended(now)
+        return self._ended.get(key, 0.0) > now
+
+    def _forget_ended(self, now: float) -> None:
+        order, ended = self._ended_order, self._ended
+        while order and order[0][0] <= now:
+            until, key = order.popleft()
+            if ended.get(key) == until:  # not renewed by a later call's end
+                del ended[key]
 
     @staticmethod
     def _may_latch(route: _Route) -> bool:

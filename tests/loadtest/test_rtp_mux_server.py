@@ -60,5 +60,8 @@ def test_calls_share_the_rtp_port_unless_they_could_not_be_told_apart(tmp_path):
     assert ports[0] == ports[1] and ports[2] != ports[0]
     for r in results:
         assert r.connected and r.prompts and r.packets_in > 100 and r.lost == 0, r.to_dict()
-    assert stats.unknown == stats.ambiguous == 0 and stats.packets_in > 200
+    # The tester's own mux: nothing misrouted. The hotline may send its first packet with
+    # the 200 OK, and under load the tester can read that packet before the answer that
+    # names its SSRC (seen in a CI rehearsal): such early packets are dropped, not guessed.
+    assert stats.ambiguous == 0 and stats.unknown <= 2 * len(results) and stats.packets_in > 200
     assert code == 0

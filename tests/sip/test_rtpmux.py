@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+import sip_gateway.rtpmux as rtpmux_module
 from sip_gateway.codecs import ulaw_decode
 from sip_gateway.media import Frame, MediaError, MediaSession
 from sip_gateway.pacer import QUEUED, Pacer
@@ -134,6 +135,35 @@ def test_unknown_sources_are_dropped_and_counted(batched):
     assert packets_in == 5 and unknown == 5 and latched == 0
     assert remote == ("127.0.0.1", caller_port)
     assert stranger.received == []
+
+
+def test_packets_of_a_call_that_just_ended_are_not_counted_unknown(monkeypatch):
+    # Sent before the caller's BYE and still in flight when the call ends: dropped, and
+    # counted as after_end, not as a caller the shared port cannot tell apart.
+    monkeypatch.setattr(rtpmux_module, "ENDED_GRACE_S", 0.3)
+
+    async def main():
+        pacer = Pacer()
+        mux = RtpMux.open(pacer, host="127.0.0.1", port=0)
+        caller = await UdpPeer.open()
+        s = await MediaSession.open(pacer, mux=mux, remote=("127.0.0.1", caller.port))
+        s.set_handler(lambda item: None)
+        await send_stream(caller, mux.port, 5, 0x33, 3)
+        await asyncio.sleep(0.05)
+        s.close_now()
+        await send_stream(caller, mux.port, 5, 0x33, 4, first=3)  # in flight at the end
+        await asyncio.sleep(0.05)
+        late = (mux.stats.after_end, mux.stats.unknown)
+        await asyncio.sleep(0.4)  # past the grace: a stranger again
+        await send_stream(caller, mux.port, 5, 0x33, 2, first=7)
+        await asyncio.sleep(0.05)
+        stale = (mux.stats.after_end, mux.stats.unknown)
+        mux.close()
+        return late, stale
+
+    late, stale = run(main())
+    assert late == (4, 0)
+    assert stale == (4, 2)
 
 
 def test_nat_source_latched_only_when_unambiguous():
