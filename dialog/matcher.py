@@ -715,13 +715,9 @@ def _statement(said: list[str]) -> bool:
 def _shopping(said: list[str]) -> bool:
     """Whether the caller shops for a seller, lender or price rather than a procedure
     ("mua bảo hiểm xe máy ở đâu rẻ", "trung tâm nào rẻ mà dễ đậu")."""
-    unmarked = all(w.isascii() for w in said)
-    for phrases in (_BARE_SHOPPING, _SHOPPING) if unmarked else (_SHOPPING,):
-        for p in phrases:
-            n = len(p)
-            if any(tuple(said[i : i + n]) == p for i in range(len(said) - n + 1)):
-                return True
-    return False
+    # Every marked phrase has a marked word, so typed without marks only the bare ones can match.
+    phrases = _BARE_SHOPPING if all(w.isascii() for w in said) else _SHOPPING
+    return any(tuple(said[i : i + len(p)]) == p for i in range(len(said)) for p in phrases)
 
 
 def decide(candidates: list[Candidate]) -> Action:
