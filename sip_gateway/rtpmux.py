@@ -335,7 +335,7 @@ class RtpMux:
             route.bound = ssrc
             t.by_ssrc[ssrc] = route
             return route.session
-        if ssrc is not None and self._just_ended(ssrc):
+        if self._just_ended(ssrc):
             self.stats.after_end += 1
         else:
             self.stats.ambiguous += 1
@@ -353,7 +353,7 @@ class RtpMux:
                 if len(ready) == 1:
                     route = ready[0]
         if route is None:
-            if self._just_ended(address) or (ssrc is not None and self._just_ended(ssrc)):
+            if self._just_ended(address, ssrc):
                 self.stats.after_end += 1
             else:
                 self.stats.unknown += 1
@@ -363,13 +363,14 @@ class RtpMux:
         self.stats.latched += 1
         return route.session
 
-    def _just_ended(self, key: object) -> bool:
-        """Whether ``key`` (a source address or an SSRC) was a call's that ended lately."""
+    def _just_ended(self, *keys: object) -> bool:
+        """Whether any of ``keys`` (source addresses, SSRCs; None skipped) was a call's that
+        ended lately."""
         if not self._ended:
             return False
         now = time.monotonic()
         self._forget_ended(now)
-        return self._ended.get(key, 0.0) > now
+        return any(self._ended.get(key, 0.0) > now for key in keys if key is not None)
 
     def _forget_ended(self, now: float) -> None:
         order, ended = self._ended_order, self._ended
